@@ -1,0 +1,288 @@
+// The HTTP API (SPEC §4): messages, preview, health, readiness and metrics, on Fastify.
+// Every error leaves as {"error": {"code", "message", "field"?}}; accounts authenticate with a bearer key.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { CodecError, previewText } from '../codec/index.js';
+import { parseListen, type AccountConfig, type Config } from '../config/index.js';
+import type { MessageStore } from '../dlr/index.js';
+import type { GatewayMetrics } from '../metrics/index.js';
+import { QueueError, type MessageQueue, type OperatorSelector } from '../queue/index.js';
+import { ApiError } from './errors.js';
+import { registerOptOutRoutes } from './optout-routes.js';
+import type { OptOutList } from '../policy/index.js';
+import { validateMessage } from './message-input.js';
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, unknown>;
+}
+
+export interface HttpApiDeps {
+  config: Config;
+  redis: Redis;
+  queue: MessageQueue;
+  store: MessageStore;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  selectOperator: OperatorSelector;
+  optOuts: OptOutList;
+  readiness: () => Readiness;
+}
+
+const MAX_BATCH = 1000;
+
+type BatchResult =
+  { index: number; id: string } | { index: number; error: { code: string; message: string; field?: string } };
+
+/** Our typed errors as API errors; undefined for anything else (a bug, or Redis going away). */
+export function toApiError(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (error instanceof QueueError) {
+    const status =
+      error.code === 'QUEUE_FULL' ? 429 : error.code === 'NO_ROUTE' ? 422 : error.retryable ? 503 : 400;
+    const field = error.code === 'NO_ROUTE' ? 'to' : undefined;
+    return new ApiError(
+      status,
+      error.code,
+      error.message,
+      field,
+      error.retryable ? { 'retry-after': '1' } : {},
+    );
+  }
+  if (error instanceof CodecError) return new ApiError(422, error.code, `text: ${error.message}`, 'text');
+  return undefined;
+}
+
+export class HttpApi {
+  private readonly app: FastifyInstance;
+  private readonly accountsByKey = new Map<string, AccountConfig>();
+  private accepting = true;
+
+  constructor(private readonly deps: HttpApiDeps) {
+    for (const account of deps.config.accounts)
+      for (const key of account.apiKeys) this.accountsByKey.set(key, account);
+    this.app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
+    this.routes();
+  }
+
+  /** Stop accepting messages (drain): ingress answers 503 while the rest still answers. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  async listen(): Promise<{ host: string; port: number }> {
+    const { host, port } = parseListen(this.deps.config.http.listen);
+    await this.app.listen({ host, port });
+    const address = this.app.server.address();
+    const bound = typeof address === 'object' && address ? address.port : port;
+    this.deps.logger.info({ host, port: bound }, 'HTTP API listening');
+    return { host, port: bound };
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+
+  private authenticate(request: FastifyRequest): AccountConfig {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match)
+      throw new ApiError(
+        401,
+        'UNAUTHENTICATED',
+        'Authorization: expected "Bearer <api key>"',
+        'Authorization',
+      );
+    const account = this.accountsByKey.get(match[1]!);
+    if (!account)
+      throw new ApiError(401, 'UNAUTHENTICATED', 'Authorization: unknown API key', 'Authorization');
+    return account;
+  }
+
+  private requireRedis(): void {
+    if (this.deps.redis.status !== 'ready') {
+      throw new ApiError(503, 'UNAVAILABLE', 'the message store is unreachable: retry later', undefined, {
+        'retry-after': '5',
+      });
+    }
+  }
+
+  private routes(): void {
+    const { app, deps } = this;
+
+    app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      const api = toApiError(error);
+      if (api) {
+        void reply.code(api.status).headers(api.headers).send(api.body());
+        return;
+      }
+      const fastifyError = error as { statusCode?: number; code?: string; message?: string };
+      if (fastifyError.statusCode && fastifyError.statusCode < 500) {
+        const code =
+          fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fastifyError.message ?? '')
+            ? 'INVALID_JSON'
+            : 'BAD_REQUEST';
+        void reply
+          .code(fastifyError.statusCode)
+          .send(
+            new ApiError(
+              fastifyError.statusCode,
+              code,
+              `body: ${fastifyError.message ?? 'bad request'}`,
+            ).body(),
+          );
+        return;
+      }
+      // Redis down mid-request (connection errors) is a retryable 503, not a 500.
+      if (deps.redis.status !== 'ready') {
+        void reply
+          .code(503)
+          .header('retry-after', '5')
+          .send(new ApiError(503, 'UNAVAILABLE', 'the message store is unreachable: retry later').body());
+        return;
+      }
+      deps.logger.error({ err: error, url: request.url }, 'unhandled API error');
+      void reply.code(500).send(new ApiError(500, 'INTERNAL', 'internal error').body());
+    });
+
+    registerOptOutRoutes(app, {
+      authenticate: (request) => this.authenticate(request),
+      optOuts: deps.optOuts,
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+      void reply
+        .code(404)
+        .send(new ApiError(404, 'NOT_FOUND', `${request.method} ${request.url}: no such endpoint`).body());
+    });
+
+    app.get('/healthz', async () => ({ status: 'ok' }));
+
+    app.get('/readyz', async (_request, reply) => {
+      const readiness = deps.readiness();
+      const ready = readiness.ready && this.accepting;
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ ready, draining: !this.accepting, checks: readiness.checks });
+    });
+
+    app.get('/metrics', async (_request, reply) => {
+      const body = await deps.metrics.render();
+      return reply.header('content-type', deps.metrics.contentType).send(body);
+    });
+
+    app.post('/v1/messages', async (request, reply) => {
+      const account = this.authenticate(request);
+      if (!this.accepting)
+        throw new ApiError(503, 'DRAINING', 'the gateway is shutting down: retry on another instance');
+      const now = Date.now();
+      let message;
+      try {
+        message = validateMessage(request.body, account, {
+          now,
+          defaultValidityMinutes: this.defaultValidity(request.body),
+        });
+      } catch (error) {
+        if (error instanceof ApiError)
+          deps.metrics.ingressRejected.inc({ ingress: 'http', code: error.code });
+        throw error;
+      }
+      this.requireRedis();
+      const result = await deps.queue.enqueue(message, now);
+      deps.metrics.enqueued.inc({ ingress: 'http', class: message.class });
+      return reply.code(202).send({
+        id: result.id,
+        state: result.state,
+        segments: result.segments,
+        encoding: result.encoding,
+        ...(result.duplicate ? { duplicate: true } : {}),
+      });
+    });
+
+    app.post('/v1/messages/batch', async (request, reply) => {
+      const account = this.authenticate(request);
+      if (!this.accepting)
+        throw new ApiError(503, 'DRAINING', 'the gateway is shutting down: retry on another instance');
+      const body = request.body as { messages?: unknown } | null;
+      if (!body || typeof body !== 'object' || !Array.isArray(body.messages)) {
+        throw new ApiError(400, 'INVALID_BODY', 'messages: expected an array of messages', 'messages');
+      }
+      if (body.messages.length === 0 || body.messages.length > MAX_BATCH) {
+        throw new ApiError(400, 'INVALID_FIELD', `messages: expected 1 to ${MAX_BATCH} messages`, 'messages');
+      }
+      this.requireRedis();
+      const now = Date.now();
+      const messages: unknown[] = body.messages;
+      const results: BatchResult[] = new Array<BatchResult>(messages.length);
+      // One message's bad input or refusal does not fail the others; Redis going away does (503).
+      const enqueueOne = async (input: unknown, index: number): Promise<void> => {
+        try {
+          const message = validateMessage(input, account, {
+            now,
+            defaultValidityMinutes: this.defaultValidity(input),
+          });
+          const result = await deps.queue.enqueue(message, now);
+          deps.metrics.enqueued.inc({ ingress: 'http', class: message.class });
+          results[index] = { index, id: result.id };
+        } catch (error) {
+          const api = toApiError(error);
+          if (!api || api.status >= 500) throw error;
+          deps.metrics.ingressRejected.inc({ ingress: 'http', code: api.code });
+          results[index] = { index, error: api.body().error };
+        }
+      };
+      const concurrency = 32;
+      for (let start = 0; start < messages.length; start += concurrency) {
+        await Promise.all(messages.slice(start, start + concurrency).map((m, i) => enqueueOne(m, start + i)));
+      }
+      return reply.code(202).send({ results });
+    });
+
+    app.get<{ Params: { id: string } }>('/v1/messages/:id', async (request) => {
+      const account = this.authenticate(request);
+      this.requireRedis();
+      const view = await deps.store.get(request.params.id);
+      if (!view || view.account !== account.id) {
+        throw new ApiError(404, 'NOT_FOUND', `id: no message ${request.params.id} for this account`, 'id');
+      }
+      return view;
+    });
+
+    app.delete<{ Params: { id: string } }>('/v1/messages/:id', async (request) => {
+      const account = this.authenticate(request);
+      this.requireRedis();
+      const view = await deps.store.get(request.params.id);
+      if (!view || view.account !== account.id) {
+        throw new ApiError(404, 'NOT_FOUND', `id: no message ${request.params.id} for this account`, 'id');
+      }
+      const { changed, previous } = await deps.store.transition(view.id, 'cancelled');
+      if (!changed && previous !== 'cancelled') {
+        throw new ApiError(
+          409,
+          'NOT_CANCELLABLE',
+          `id: message is ${previous}; only queued or scheduled messages can be cancelled`,
+          'id',
+        );
+      }
+      return { id: view.id, state: 'cancelled' };
+    });
+
+    app.post('/v1/preview', async (request) => {
+      this.authenticate(request);
+      const body = request.body as { text?: unknown } | undefined;
+      if (!body || typeof body.text !== 'string' || body.text === '') {
+        throw new ApiError(400, 'MISSING_FIELD', 'text: required, a non-empty string', 'text');
+      }
+      return previewText(body.text);
+    });
+  }
+
+  private defaultValidity(body: unknown): number | undefined {
+    if (typeof body !== 'object' || body === null) return undefined;
+    const { to, from } = body as { to?: unknown; from?: unknown };
+    if (typeof to !== 'string') return undefined;
+    const operatorId = this.deps.selectOperator(to, typeof from === 'string' ? from : '');
+    return this.deps.config.operators.find((o) => o.id === operatorId)?.validityMinutes;
+  }
+}

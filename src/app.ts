@@ -1,0 +1,354 @@
+// The composition root: the only module that knows every other. start() brings the parts up in
+// dependency order (Redis, simulator, sessions, workers, HTTP); stop() takes them down in reverse.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { HttpApi } from './api/index.js';
+import { parseListen, type Config } from './config/index.js';
+import {
+  isDeliveryReceipt,
+  MessageStore,
+  parseReceipt,
+  ReceiptCorrelator,
+  StateNotifier,
+} from './dlr/index.js';
+import { createLogger, type Logger } from './logging/index.js';
+import { GatewayMetrics } from './metrics/index.js';
+import { MoReceiver } from './mo/index.js';
+import { WebhookSender } from './api/webhooks.js';
+import { OptOutList } from './policy/index.js';
+import {
+  MessageQueue,
+  OperatorWorker,
+  RedisBindLeases,
+  RedisKeys,
+  Scheduler,
+  type BindLeaseOptions,
+  type PolicyCheck,
+} from './queue/index.js';
+import { checkRedisServer, connectRedis, createRedis, ManagedRedis, redactUrl } from './redis/index.js';
+import { SmscSimulator } from './simulator/index.js';
+import { BindManager, CommandStatus, Router, type InboundDeliver } from './smpp/index.js';
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Overrides the redis section (tests point every instance at their own server). */
+  redisUrl?: string;
+  /** Receipt correlation tuning (tests shorten it). */
+  receiptMatchWindowMs?: number;
+  /** Unique name of this instance (consumer name, lease holder). */
+  instanceId?: string;
+  /** Bind-lease timing (tests shorten it). */
+  leases?: BindLeaseOptions;
+  /** Bind manager timing overrides (tests shorten lease renewal). */
+  bindManager?: { leaseRenewMs?: number; leaseRetryMs?: number; stableBindMs?: number };
+}
+
+export class Gateway {
+  readonly logger: Logger;
+  readonly metrics = new GatewayMetrics();
+  readonly instanceId: string;
+  private managedRedis: ManagedRedis | undefined;
+  private redisClient: Redis | undefined;
+  private sim: SmscSimulator | undefined;
+  private http: HttpApi | undefined;
+  private readonly bindManagers = new Map<string, BindManager>();
+  private readonly workers = new Map<string, OperatorWorker>();
+  private scheduler: Scheduler | undefined;
+  private correlator: ReceiptCorrelator | undefined;
+  private webhooks: WebhookSender | undefined;
+  private notifier: StateNotifier | undefined;
+  private inbound: MoReceiver | undefined;
+  private redisPing: NodeJS.Timeout | undefined;
+  private leases: RedisBindLeases | undefined;
+  private httpAddr: { host: string; port: number } | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: Config,
+    private readonly options: GatewayOptions = {},
+  ) {
+    this.logger =
+      options.logger ??
+      createLogger({
+        level: config.log.level,
+        ...(config.log.pretty !== undefined ? { pretty: config.log.pretty } : {}),
+        showMessageText: config.log.showMessageText,
+        maskNumbers: config.log.maskNumbers,
+      });
+    this.instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  }
+
+  get redis(): Redis {
+    if (!this.redisClient) throw new Error('gateway not started');
+    return this.redisClient;
+  }
+
+  get httpAddress(): { host: string; port: number } {
+    if (!this.httpAddr) throw new Error('gateway not started');
+    return this.httpAddr;
+  }
+
+  get simulator(): SmscSimulator | undefined {
+    return this.sim;
+  }
+
+  bindManager(operatorId: string): BindManager | undefined {
+    return this.bindManagers.get(operatorId);
+  }
+
+  async start(): Promise<void> {
+    const { config, logger, metrics } = this;
+    try {
+      await this.startRedis();
+      await this.startSimulator();
+      const redis = this.redis;
+      const keys = new RedisKeys(config.redis.keyPrefix);
+      const store = new MessageStore(redis, keys);
+      const router = new Router([...config.routes], [...config.shortCodes]);
+      const selectOperator = (to: string, from: string) => router.operatorFor(to, from);
+      const optOuts = new OptOutList(redis, keys, { metrics });
+      // The campaign policy as it stands: opt-outs. Checked at enqueue and again just before submission.
+      const policy: PolicyCheck = async (message) => {
+        const refusal = await optOuts.refusalFor(message, config.policy);
+        return refusal ? { action: 'refuse', ...refusal } : { action: 'send' };
+      };
+      const queue = new MessageQueue(redis, keys, config, selectOperator, policy);
+      this.correlator = new ReceiptCorrelator(
+        redis,
+        keys,
+        store,
+        config.operators,
+        { logger, metrics },
+        {
+          ...(this.options.receiptMatchWindowMs !== undefined
+            ? { matchWindowMs: this.options.receiptMatchWindowMs }
+            : {}),
+        },
+      );
+      this.webhooks = new WebhookSender(redis, keys, config.webhooks, { logger, metrics });
+      this.notifier = new StateNotifier(redis, keys, config.accounts, this.webhooks, {
+        logger,
+        consumer: this.instanceId,
+      });
+      const mo = new MoReceiver({
+        redis,
+        keys,
+        config,
+        queue,
+        optOuts,
+        webhooks: this.webhooks,
+        logger,
+        metrics,
+        instanceId: this.instanceId,
+      });
+      this.inbound = mo;
+      this.webhooks.start();
+      await this.notifier.start();
+      mo.start();
+      const leases = new RedisBindLeases(
+        redis,
+        keys,
+        this.instanceId,
+        new Map(config.operators.map((o) => [o.id, o.binds])),
+        {
+          ttlMs: config.queue.bindLeaseMs,
+          heartbeatMs: Math.max(250, Math.floor(config.queue.bindLeaseMs / 3)),
+          ...this.options.leases,
+        },
+      );
+      await leases.start();
+      this.leases = leases;
+      const onDeliver = (deliver: InboundDeliver) => this.onDeliver(deliver, mo);
+
+      for (const operator of config.operators) {
+        const manager = new BindManager(operator, {
+          logger,
+          metrics,
+          onDeliver,
+          leases,
+          leaseRenewMs: Math.floor(config.queue.bindLeaseMs / 3),
+          leaseRetryMs: Math.min(5000, Math.floor(config.queue.bindLeaseMs / 3)),
+          ...this.options.bindManager,
+        });
+        const worker = new OperatorWorker({
+          redis,
+          keys,
+          config,
+          operator,
+          submitter: manager,
+          store,
+          logger,
+          metrics,
+          policy,
+          consumerName: `${this.instanceId}-${operator.id}`,
+        });
+        manager.on('throttled', () => worker.onThrottle());
+        this.bindManagers.set(operator.id, manager);
+        this.workers.set(operator.id, worker);
+      }
+      for (const manager of this.bindManagers.values()) manager.start();
+      for (const worker of this.workers.values()) await worker.start();
+      this.scheduler = new Scheduler(
+        redis,
+        keys,
+        config.operators.map((o) => o.id),
+        { logger, metrics },
+      );
+      this.scheduler.start();
+      this.correlator.start();
+
+      this.http = new HttpApi({
+        config,
+        redis,
+        queue,
+        store,
+        metrics,
+        logger,
+        selectOperator,
+        optOuts,
+        readiness: () => this.readiness(),
+      });
+      this.httpAddr = await this.http.listen();
+      logger.info(
+        { instance: this.instanceId, operators: config.operators.map((o) => o.id) },
+        'gateway started',
+      );
+    } catch (error) {
+      await this.stop().catch((stopError: unknown) =>
+        logger.error({ err: stopError }, 'cleanup after a failed start failed'),
+      );
+      throw error;
+    }
+  }
+
+  private async startRedis(): Promise<void> {
+    const { config, logger, metrics } = this;
+    let url = this.options.redisUrl ?? config.redis.url;
+    if (!url) {
+      this.managedRedis = new ManagedRedis({
+        dataDir: config.redis.dataDir,
+        serverBin: config.redis.serverBin,
+        ...(config.redis.port !== undefined ? { port: config.redis.port } : {}),
+        logger,
+      });
+      url = await this.managedRedis.start();
+    }
+    const client = createRedis(url, { logger, name: 'main' });
+    this.redisClient = client;
+    client.on('ready', () => metrics.redisUp.set(1));
+    client.on('close', () => metrics.redisUp.set(0));
+    await connectRedis(client, url);
+    const report = await checkRedisServer(client);
+    for (const warning of report.warnings) logger.warn({ redis: redactUrl(url) }, warning);
+    logger.info(
+      { redis: redactUrl(url), version: report.version, managed: Boolean(this.managedRedis) },
+      'redis ready',
+    );
+    this.redisPing = setInterval(() => {
+      if (client.status !== 'ready') return;
+      const end = metrics.redisLatency.startTimer();
+      client.ping().then(
+        () => end(),
+        () => undefined,
+      );
+    }, 5000);
+  }
+
+  private async startSimulator(): Promise<void> {
+    const sim = this.config.simulator;
+    if (!sim.enabled) return;
+    const { host, port } = parseListen(sim.listen);
+    this.sim = new SmscSimulator({
+      host,
+      port,
+      messageIdFormat: sim.messageIdFormat,
+      receiptDelayMs: sim.receiptDelayMs,
+      ...(sim.systemId !== undefined ? { systemId: sim.systemId } : {}),
+      ...(sim.password !== undefined ? { password: sim.password } : {}),
+      ...(sim.control ? { control: { ...parseListen(sim.control.listen) } } : {}),
+      logger: this.logger.child({ component: 'simulator' }),
+    });
+    const address = await this.sim.start();
+    this.logger.info(address, 'built-in SMSC simulator listening');
+  }
+
+  /** deliver_sm from an operator: a receipt goes to the correlator, anything else is an MO. */
+  private async onDeliver(deliver: InboundDeliver, mo: MoReceiver): Promise<number> {
+    if (isDeliveryReceipt(deliver.esmClass)) {
+      const receipt = parseReceipt(deliver);
+      if (!receipt) {
+        this.metrics.pduErrors.inc({ operator: deliver.operatorId, kind: 'unparseable_receipt' });
+        this.logger.warn(
+          { op: deliver.operatorId, bind: deliver.bindId },
+          'receipt without id or status: acknowledged and dropped',
+        );
+        return CommandStatus.ESME_ROK;
+      }
+      await this.correlator!.handle(deliver.operatorId, receipt);
+      return CommandStatus.ESME_ROK;
+    }
+    await mo.handle(deliver);
+    return CommandStatus.ESME_ROK;
+  }
+
+  readiness(): { ready: boolean; checks: Record<string, unknown> } {
+    const redisReady = this.redisClient?.status === 'ready';
+    const operators: Record<string, number> = {};
+    let operatorsReady = true;
+    for (const operator of this.config.operators) {
+      const bound = this.bindManagers.get(operator.id)?.boundCount() ?? 0;
+      operators[operator.id] = bound;
+      if (operator.required && bound === 0) operatorsReady = false;
+    }
+    return { ready: redisReady && operatorsReady, checks: { redis: redisReady, boundSessions: operators } };
+  }
+
+  /** Stop ingress, drain in-flight work (bounded), unbind, close Redis, stop the managed server. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const { logger } = this;
+    const drainTimeoutMs = this.config.shutdown.drainTimeoutMs;
+    this.http?.stopAccepting();
+    const steps: Array<[string, () => Promise<void> | void]> = [
+      [
+        'workers',
+        async () => void (await Promise.all([...this.workers.values()].map((w) => w.stop(drainTimeoutMs)))),
+      ],
+      [
+        'sessions',
+        async () =>
+          void (await Promise.all([...this.bindManagers.values()].map((m) => m.stop({ drainTimeoutMs })))),
+      ],
+      ['leases', async () => await this.leases?.stop()],
+      ['scheduler', () => this.scheduler?.stop()],
+      ['receipts', () => this.correlator?.stop()],
+      ['mo', async () => await this.inbound?.stop()],
+      ['notifier', async () => await this.notifier?.stop()],
+      ['webhooks', async () => await this.webhooks?.stop()],
+      ['http', async () => await this.http?.close()],
+      [
+        'redis',
+        async () => {
+          if (this.redisPing) clearInterval(this.redisPing);
+          if (this.redisClient && this.redisClient.status === 'ready') await this.redisClient.quit();
+          else this.redisClient?.disconnect();
+        },
+      ],
+      ['simulator', async () => await this.sim?.stop()],
+      ['managed redis', async () => await this.managedRedis?.stop()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        logger.error({ err: error, step: name }, 'shutdown step failed');
+      }
+    }
+    logger.info('gateway stopped');
+  }
+}

@@ -1,0 +1,492 @@
+// The configuration schema: one zod schema per section, defaults included, so that `z.output` is the shape the
+// rest of the daemon reads. YAML keys equal these property names and are a user-facing contract (SPEC §6):
+// rename nothing here without a migration. Cross-references (unique ids, routes naming operators, ...) are
+// checked in cross-check.ts, where they can be reported together with the schema errors.
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------------------
+// Scalars
+// ---------------------------------------------------------------------------------------------------------
+
+const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/**
+ * A number field. Numeric strings are accepted too, because `${PORT}` substitution happens after YAML parsing
+ * and always yields a string; coercing any numeric string (not only substituted ones) keeps the rule simple to
+ * state in the docs. Non-numeric strings still fail with `expected a number, got "abc"`.
+ */
+function num<T extends z.ZodType<number, number>>(inner: T) {
+  return z.preprocess(
+    (v: number | string) => (typeof v === 'string' && NUMERIC.test(v.trim()) ? Number(v) : v),
+    inner,
+  );
+}
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => num(z.number().int().min(min).max(max));
+const positive = () => num(z.number().positive());
+
+/** A boolean field; "true"/"false" strings are accepted for the same reason as numeric strings. */
+function bool() {
+  return z.preprocess(
+    (v: boolean | string) => (v === 'true' ? true : v === 'false' ? false : v),
+    z.boolean(),
+  );
+}
+
+/** Ids end up in Redis keys and metric labels: keep them to a safe alphabet. */
+const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
+  error:
+    'expected an id of lowercase letters, digits, "-" or "_" (at most 64, starting with a letter or digit)',
+});
+
+const nonEmpty = z.string().min(1);
+
+/** `host:port` or `[v6-address]:port`, port 0..65535 (0 asks the OS for a free port, useful in tests). */
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(s);
+  const host = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  if (host === undefined || !Number.isInteger(port) || port > 65535) {
+    throw new Error(`expected host:port (port 0..65535, IPv6 as [::1]:8080), got ${JSON.stringify(s)}`);
+  }
+  return { host, port };
+}
+
+function listenField(defaultValue: string) {
+  return z
+    .string()
+    .refine(
+      (s) => {
+        try {
+          parseListen(s);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'expected host:port with a port in 0..65535 (IPv6 as [::1]:8080)' },
+    )
+    .default(defaultValue);
+}
+
+const hhmm = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
+const hhmmTo = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
+const minutesOf = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
+
+// SMPP 3.4 §4.1.1 (bind): system_id is a C-Octet String of at most 16 octets, password 9, system_type 13,
+// each including the terminating NUL. Longer values cannot be encoded, so refuse them here rather than at bind.
+const systemId = z.string().min(1).max(15);
+const smppPassword = z.string().max(8);
+const systemType = z.string().max(12);
+
+// ---------------------------------------------------------------------------------------------------------
+// Sections
+// ---------------------------------------------------------------------------------------------------------
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const logSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS).default('info'),
+  // Left undefined unless set: undefined means "pretty when stdout is a TTY", decided by createLogger.
+  pretty: bool().optional(),
+  showMessageText: bool().default(false),
+  maskNumbers: bool().default(false),
+});
+
+export const redisSchema = z.strictObject({
+  url: z
+    .string()
+    .refine((s) => /^rediss?:\/\/./.test(s) || s.startsWith('/') || s.startsWith('unix://'), {
+      error: 'expected a redis:// or rediss:// URL, or the path of a unix socket',
+    })
+    .optional(),
+  // The key module adds hash tags ({...}) itself: braces or spaces here would break Redis Cluster slotting.
+  keyPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]+$/, { error: 'expected letters, digits, "_", ":", "." or "-"' })
+    .default('smppgw'),
+  dataDir: nonEmpty.default('./data/redis'),
+  serverBin: nonEmpty.default('redis-server'),
+  port: int(0, 65535).optional(),
+});
+
+export const httpSchema = z.strictObject({
+  listen: listenField('127.0.0.1:8080'),
+});
+
+export const smppServerSchema = z.strictObject({
+  listen: listenField('127.0.0.1:2776'),
+  tls: z.strictObject({ cert: nonEmpty, key: nonEmpty, ca: nonEmpty.optional() }).optional(),
+});
+
+/** Exported as a shape so the simulator can add fields; the object itself stays strict on unknown keys. */
+export const simulatorShape = {
+  enabled: bool().default(false),
+  listen: listenField('127.0.0.1:2775'),
+  systemId: z.string().optional(),
+  // Omitted: the simulator accepts any password.
+  password: z.string().optional(),
+  messageIdFormat: z.enum(['hex', 'decimal']).default('hex'),
+  receiptDelayMs: int(0).default(500),
+  control: z.strictObject({ listen: listenField('127.0.0.1:2780') }).optional(),
+};
+export const simulatorSchema = z.strictObject(simulatorShape);
+
+const GSM7_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+
+/** A sender: alphanumeric (≤ 11 GSM-7 basic characters) or numeric (short code or long number, ≤ 15 digits). */
+export function isValidSender(s: string): boolean {
+  if (/^\+?\d{1,15}$/.test(s)) return true;
+  const chars = [...s];
+  return (
+    chars.length >= 1 &&
+    chars.length <= 11 &&
+    s.trim() === s &&
+    chars.every((c) => c !== '\n' && c !== '\r' && GSM7_BASIC.includes(c))
+  );
+}
+
+const sender = z.string().refine(isValidSender, {
+  error:
+    'expected an alphanumeric sender ID of at most 11 GSM characters, or a short code / number of at most 15 digits',
+});
+
+export const accountSchema = z
+  .strictObject({
+    id: slug,
+    apiKeys: z.array(nonEmpty).default([]),
+    smpp: z
+      .strictObject({
+        systemId,
+        password: smppPassword,
+        maxBinds: int(1).default(2),
+      })
+      .optional(),
+    senders: z.array(sender).default([]),
+    tps: positive().optional(),
+    // In segments; omitted: unlimited.
+    credits: int(0).optional(),
+    lowBalanceThreshold: int(0).optional(),
+    webhook: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+        secret: z.string().optional(),
+      })
+      .optional(),
+    smartEncoding: bool().default(false),
+    stopMention: z
+      .strictObject({
+        mode: z.enum(['refuse', 'append', 'off']).default('off'),
+        text: nonEmpty.optional(),
+      })
+      .refine((v) => v.mode === 'off' || v.text !== undefined, {
+        error: 'text is required unless mode is off',
+        path: ['text'],
+      })
+      .optional(),
+  })
+  .refine((a) => a.apiKeys.length > 0 || a.smpp !== undefined, {
+    error: 'an account needs at least one API key, or smpp credentials',
+    path: ['apiKeys'],
+  });
+
+const tlsClientSchema = z.strictObject({
+  ca: nonEmpty.optional(),
+  cert: nonEmpty.optional(),
+  key: nonEmpty.optional(),
+  servername: nonEmpty.optional(),
+  rejectUnauthorized: bool().default(true),
+});
+export type TlsClientConfig = z.output<typeof tlsClientSchema>;
+
+export const SUBMIT_ACTIONS = ['ok', 'retry', 'throttle', 'reject'] as const;
+export type SubmitAction = (typeof SUBMIT_ACTIONS)[number];
+
+/**
+ * `commandStatus` keys: a decimal number, a 0x hex number, or an ESME_R* name. Numbers are normalised to their
+ * decimal string ("0x58" → "88"), names to upper case; the SMPP layer resolves names with its status table
+ * (config does not import it: dependencies point inward).
+ */
+export function normaliseCommandStatusKey(k: string): string | undefined {
+  const s = k.trim();
+  if (/^\d+$/.test(s)) return String(Number(s));
+  if (/^0x[0-9a-f]{1,8}$/i.test(s)) return String(Number.parseInt(s.slice(2), 16));
+  if (/^ESME_R[A-Z0-9_]+$/i.test(s)) return s.toUpperCase();
+  return undefined;
+}
+
+const ton = int(0, 255).optional();
+
+export const operatorSchema = z.strictObject({
+  id: slug,
+  host: nonEmpty,
+  port: int(1, 65535),
+  systemId,
+  password: smppPassword,
+  systemType: systemType.default(''),
+  bindMode: z.enum(['transmitter', 'receiver', 'transceiver', 'pair']).default('transceiver'),
+  binds: int(1).default(1),
+  window: int(1).default(10),
+  // Segments per second across all instances (the limit is shared through Redis).
+  tps: positive().default(100),
+  enquireLinkSeconds: int(1).default(30),
+  messageIdFormat: z.enum(['auto', 'hex', 'decimal', 'string']).default('auto'),
+  concatenation: z.enum(['udh8', 'udh16', 'sar', 'payload']).default('udh8'),
+  maxParts: int(1, 255).default(10),
+  gsm7DataCoding: num(z.union([z.literal(0), z.literal(1)], { error: 'expected 0 or 1' })).default(0),
+  packed: bool().default(false),
+  latin1: bool().default(false),
+  nationalLanguage: z.enum(['turkish', 'spanish', 'portuguese']).optional(),
+  receipts: bool().default(true),
+  receiptTimeoutHours: positive().default(48),
+  validityMinutes: int(1).optional(),
+  responseTimeoutMs: int(1).default(10_000),
+  bindTimeoutMs: int(1).default(10_000),
+  enquireLinkMaxMisses: int(1).default(3),
+  reconnect: z
+    .strictObject({
+      initialMs: int(1).default(1000),
+      maxMs: int(1).default(60_000),
+      bindRefusedMinMs: int(0).default(30_000),
+    })
+    .refine((r) => r.initialMs <= r.maxMs, { error: 'initialMs must not exceed maxMs', path: ['initialMs'] })
+    .prefault({}),
+  // true is shorthand for TLS with the system CAs; normalised so readers see `false | { ... }` only.
+  tls: z
+    .union([bool(), tlsClientSchema], { error: 'expected true, false or a mapping (ca, cert, key, ...)' })
+    .default(false)
+    .transform((v): false | TlsClientConfig => (v === true ? { rejectUnauthorized: true } : v)),
+  sourceAddrTon: ton,
+  sourceAddrNpi: ton,
+  destAddrTon: ton,
+  destAddrNpi: ton,
+  commandStatus: z
+    .record(
+      z.string().refine((k) => normaliseCommandStatusKey(k) !== undefined, {
+        error: 'expected a command_status as a number, 0x hex, or a name like ESME_RTHROTTLED',
+      }),
+      z.enum(SUBMIT_ACTIONS),
+    )
+    .default({})
+    .transform((r) => {
+      const out: Record<string, SubmitAction> = {};
+      for (const [k, v] of Object.entries(r)) out[normaliseCommandStatusKey(k) ?? k] = v;
+      return out;
+    }),
+  // Readiness (/readyz) waits for at least one bound session to a required operator.
+  required: bool().default(true),
+});
+
+export const routeSchema = z.strictObject({
+  prefix: z.string().regex(/^(?:|\+\d{1,15})$/, { error: 'expected "" (the fallback) or "+" and digits' }),
+  operator: slug,
+});
+
+export const shortCodeSchema = z.strictObject({
+  code: z.string().regex(/^\+?\d{2,15}$/, { error: 'expected a short code or number of at most 15 digits' }),
+  account: slug,
+  operator: slug,
+  autoResponder: z
+    .strictObject({
+      enabled: bool().default(false),
+      text: nonEmpty,
+      intervalMinutes: int(0).default(1440),
+    })
+    .optional(),
+  keywords: z
+    .array(
+      z
+        .strictObject({
+          keyword: nonEmpty,
+          match: z.enum(['firstWord', 'wholeText']).default('firstWord'),
+          reply: nonEmpty.optional(),
+          webhook: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+        })
+        .refine((k) => k.reply !== undefined || k.webhook !== undefined, {
+          error: 'a keyword needs a reply, a webhook, or both',
+          path: ['reply'],
+        }),
+    )
+    .default([]),
+});
+
+const keywordList = z.array(nonEmpty).min(1);
+
+export const keywordsSchema = z.strictObject({
+  stop: keywordList.default([
+    'STOP',
+    'STOP SMS',
+    'ARRET',
+    'ARRÊT',
+    'UNSUBSCRIBE',
+    'CANCEL',
+    'END',
+    'QUIT',
+    'STOPALL',
+  ]),
+  start: keywordList.default(['START', 'UNSTOP']),
+  help: keywordList.default(['HELP', 'AIDE', 'INFO']),
+  stopReply: nonEmpty.default('Vous ne recevrez plus de SMS de notre part.'),
+  startReply: nonEmpty.default('Vous êtes de nouveau inscrit.'),
+  helpReply: nonEmpty.default(
+    'Aide : répondez STOP pour ne plus recevoir de SMS, START pour vous réinscrire.',
+  ),
+});
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const sendingWindowSchema = z
+  .strictObject({
+    days: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri', 'sat']),
+    from: z.string().regex(hhmm, { error: 'expected HH:MM (24-hour)' }).default('08:00'),
+    to: z.string().regex(hhmmTo, { error: 'expected HH:MM (24-hour, 24:00 allowed)' }).default('20:00'),
+    // true: no marketing on the country's public holidays.
+    holidays: bool().default(true),
+  })
+  // Malformed times are reported by their own checks (which do not stop this refinement): only order valid ones.
+  .refine((w) => !hhmm.test(w.from) || !hhmmTo.test(w.to) || minutesOf(w.from) < minutesOf(w.to), {
+    error: 'from must be earlier than to (the window cannot wrap past midnight)',
+    path: ['to'],
+  });
+
+export const policySchema = z.strictObject({
+  // Marketing is sent only inside these windows, in the recipient's time zone; keys are ISO 3166-1 alpha-2.
+  // Giving quietHours replaces the default table (FR) rather than merging with it.
+  quietHours: z
+    .record(
+      z.string().regex(/^[A-Z]{2}$/, { error: 'expected an ISO 3166-1 alpha-2 country code like FR' }),
+      sendingWindowSchema,
+    )
+    .default({
+      FR: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], from: '08:00', to: '20:00', holidays: true },
+    }),
+  frequencyCap: z
+    .strictObject({
+      maxPerRecipient: int(1),
+      windowDays: int(1).default(30),
+    })
+    .optional(),
+  transactionalHonoursOptOut: bool().default(false),
+});
+
+export const queueSchema = z
+  .strictObject({
+    maxDepth: int(1).default(1_000_000),
+    maxAttempts: int(1).default(5),
+    retryInitialMs: int(1).default(5000),
+    retryMaxMs: int(1).default(600_000),
+    leaseMs: int(1).default(30_000),
+    // Bind-slot leases: how long a dead instance keeps its operator binds before others may take them.
+    bindLeaseMs: int(1000).default(15_000),
+    batchSize: int(1).default(50),
+  })
+  .refine((q) => q.retryInitialMs <= q.retryMaxMs, {
+    error: 'retryInitialMs must not exceed retryMaxMs',
+    path: ['retryInitialMs'],
+  });
+
+export const messagesSchema = z.strictObject({ retentionDays: positive().default(7) });
+
+export const shutdownSchema = z.strictObject({ drainTimeoutMs: int(0).default(5000) });
+
+export const moSchema = z.strictObject({
+  // A concatenated MO still missing parts this long after its first part is delivered incomplete, flagged.
+  reassemblyTimeoutSeconds: int(1).default(300),
+  // How often expired reassemblies and unprocessed inbound messages are looked for.
+  sweepIntervalMs: int(10).default(1000),
+  // Country of originators sent in national format (leading 0, TON national), for E.164 normalisation.
+  defaultCountry: z
+    .string()
+    .regex(/^[A-Z]{2}$/, { error: 'expected an ISO 3166-1 alpha-2 country code like FR' })
+    .default('FR'),
+});
+
+export const webhooksSchema = z
+  .strictObject({
+    timeoutMs: int(1).default(10_000),
+    retryInitialMs: int(1).default(1000),
+    retryMaxMs: int(1).default(300_000),
+    // A delivery still failing this long after it was first queued is abandoned (logged, counted).
+    maxAgeHours: positive().default(24),
+    // Omitted: only maxAgeHours bounds the retries.
+    maxAttempts: int(1).optional(),
+    pollIntervalMs: int(10).default(500),
+    concurrency: int(1).default(10),
+  })
+  .refine((w) => w.retryInitialMs <= w.retryMaxMs, {
+    error: 'retryInitialMs must not exceed retryMaxMs',
+    path: ['retryInitialMs'],
+  });
+
+// ---------------------------------------------------------------------------------------------------------
+// Root
+// ---------------------------------------------------------------------------------------------------------
+
+export const configSchema = z
+  .strictObject({
+    log: logSchema.prefault({}),
+    // Omitted, or without url: managed mode (the daemon runs its own redis-server).
+    redis: redisSchema.prefault({}),
+    http: httpSchema.prefault({}),
+    smppServer: smppServerSchema.optional(),
+    simulator: simulatorSchema.prefault({}),
+    accounts: z.array(accountSchema).default([]),
+    operators: z.array(operatorSchema).min(1),
+    routes: z.array(routeSchema).optional(),
+    shortCodes: z.array(shortCodeSchema).default([]),
+    keywords: keywordsSchema.prefault({}),
+    policy: policySchema.prefault({}),
+    queue: queueSchema.prefault({}),
+    messages: messagesSchema.prefault({}),
+    shutdown: shutdownSchema.prefault({}),
+    mo: moSchema.prefault({}),
+    webhooks: webhooksSchema.prefault({}),
+  })
+  .transform(({ routes, ...rest }) => {
+    // Omitted routes: everything goes to the first operator (the common single-operator setup).
+    const first = rest.operators[0];
+    const defaulted: RouteOutput[] = routes ?? (first ? [{ prefix: '', operator: first.id }] : []);
+    return { ...rest, routes: defaulted };
+  });
+
+type RouteOutput = z.output<typeof routeSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------------------------------------
+
+/** Config objects are deeply frozen at load time; the types say so. */
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** What a YAML file (after env substitution) or buildConfig() accepts: defaults may be omitted. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The validated, defaulted, frozen configuration. */
+export type Config = DeepReadonly<z.output<typeof configSchema>>;
+
+export type LogConfig = Config['log'];
+export type RedisConfig = Config['redis'];
+export type HttpConfig = Config['http'];
+export type SmppServerConfig = NonNullable<Config['smppServer']>;
+export type SimulatorConfig = Config['simulator'];
+export type AccountConfig = Config['accounts'][number];
+export type OperatorConfig = Config['operators'][number];
+export type OperatorTlsConfig = OperatorConfig['tls'];
+export type BindMode = OperatorConfig['bindMode'];
+export type MessageIdFormat = OperatorConfig['messageIdFormat'];
+export type Concatenation = OperatorConfig['concatenation'];
+export type RouteConfig = Config['routes'][number];
+export type ShortCodeConfig = Config['shortCodes'][number];
+export type KeywordsConfig = Config['keywords'];
+export type PolicyConfig = Config['policy'];
+export type SendingWindowConfig = PolicyConfig['quietHours'][string];
+export type QueueConfig = Config['queue'];
+export type MessagesConfig = Config['messages'];
+export type ShutdownConfig = Config['shutdown'];
+export type MoConfig = Config['mo'];
+export type WebhooksConfig = Config['webhooks'];

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// The `smpp-gateway` command: dispatches to one module per command under src/cli.
+import { runConfigCheck } from './cli/config-check.js';
+import { processIo, type CliIo } from './cli/io.js';
+import { runPreview } from './cli/preview.js';
+import { runSend } from './cli/send.js';
+import { runSimulatorCommand } from './cli/simulator.js';
+import { runStart } from './cli/start.js';
+import { runStatus } from './cli/status.js';
+
+const USAGE = `usage: smpp-gateway <command> [options]
+
+commands:
+  start [--config FILE]                 run the daemon (default config/gateway.yaml)
+  simulator [--port N] [options]        run a standalone SMSC simulator
+  send --to N --from S --text T [...]   submit one message to a running daemon (--wait, --json)
+  status ID [--json]                    a message's state, parts and history
+  preview --text T [--json]             encoding and segment analysis, without sending
+  config check [FILE] [--json]          validate a configuration file
+
+Run "smpp-gateway <command> --help" for a command's options.
+`;
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return runStart(rest, io);
+    case 'simulator':
+      return runSimulatorCommand(rest, io);
+    case 'send':
+      return runSend(rest, io);
+    case 'status':
+      return runStatus(rest, io);
+    case 'preview':
+      return runPreview(rest, io);
+    case 'config':
+      if (rest[0] === 'check') return runConfigCheck(rest.slice(1), io);
+      io.stderr(`config: unknown subcommand ${rest[0] ?? '(none)'}; expected "config check [FILE]"\n`);
+      return 2;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      io.stdout(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      io.stderr(`smpp-gateway: unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `smpp-gateway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

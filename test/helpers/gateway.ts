@@ -1,0 +1,90 @@
+// Starts a whole gateway in-process on real parts: its own built-in simulator on a free port, the test's
+// redis-server (unique key prefix), the HTTP API on a free port. Returns what tests need to talk to it.
+import pino from 'pino';
+import { Gateway } from '../../src/app.js';
+import { buildConfig, type ConfigInput } from '../../src/config/index.js';
+import { freePort } from '../../src/redis/index.js';
+import { uniquePrefix, type TestRedis } from './redis.js';
+
+export const TEST_API_KEY = 'test-key-acme';
+
+export interface TestGateway {
+  gateway: Gateway;
+  baseUrl: string;
+  apiKey: string;
+  simulatorPort: number;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    apiKey?: string,
+  ): Promise<{ status: number; json: Record<string, unknown> }>;
+  stop(): Promise<void>;
+}
+
+type Overrides = Partial<Omit<ConfigInput, 'operators'>> & { operator?: Record<string, unknown> };
+
+export async function startTestGateway(redis: TestRedis, overrides: Overrides = {}): Promise<TestGateway> {
+  const simulatorPort = await freePort();
+  const { operator, ...rest } = overrides;
+  const input = {
+    log: { level: 'warn' },
+    redis: { url: redis.url, keyPrefix: uniquePrefix('gw') },
+    http: { listen: '127.0.0.1:0' },
+    simulator: { enabled: true, listen: `127.0.0.1:${simulatorPort}`, receiptDelayMs: 50 },
+    accounts: [{ id: 'acme', apiKeys: [TEST_API_KEY], senders: ['ACME', '36180'] }],
+    operators: [
+      {
+        id: 'sim',
+        host: '127.0.0.1',
+        port: simulatorPort,
+        systemId: 'gateway',
+        password: 'secret',
+        enquireLinkSeconds: 5,
+        ...operator,
+      },
+    ],
+    queue: { leaseMs: 2000 },
+    shutdown: { drainTimeoutMs: 1000 },
+    ...rest,
+  } as ConfigInput;
+  const config = buildConfig(input);
+  const gateway = new Gateway(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  await gateway.start();
+  const { host, port } = gateway.httpAddress;
+  const baseUrl = `http://${host}:${port}`;
+  return {
+    gateway,
+    baseUrl,
+    apiKey: TEST_API_KEY,
+    simulatorPort,
+    async request(method, path, body, apiKey = TEST_API_KEY) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    },
+    stop: () => gateway.stop(),
+  };
+}
+
+/** Poll until `check` returns a value (not undefined), or fail after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
