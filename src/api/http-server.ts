@@ -7,7 +7,8 @@ import { CodecError, previewText } from '../codec/index.js';
 import { parseListen, type AccountConfig, type Config } from '../config/index.js';
 import type { MessageStore } from '../dlr/index.js';
 import type { GatewayMetrics } from '../metrics/index.js';
-import { QueueError, type MessageQueue, type OperatorSelector } from '../queue/index.js';
+import { QueueError, RedisKeys, type MessageQueue, type OperatorSelector } from '../queue/index.js';
+import { RedisTokenBucket } from '../throttle/index.js';
 import { ApiError } from './errors.js';
 import { registerOptOutRoutes } from './optout-routes.js';
 import type { OptOutList } from '../policy/index.js';
@@ -57,11 +58,24 @@ export function toApiError(error: unknown): ApiError | undefined {
 export class HttpApi {
   private readonly app: FastifyInstance;
   private readonly accountsByKey = new Map<string, AccountConfig>();
+  private readonly accountBuckets = new Map<string, RedisTokenBucket>();
   private accepting = true;
 
   constructor(private readonly deps: HttpApiDeps) {
-    for (const account of deps.config.accounts)
+    const keys = new RedisKeys(deps.config.redis.keyPrefix);
+    for (const account of deps.config.accounts) {
       for (const key of account.apiKeys) this.accountsByKey.set(key, account);
+      const tps = account.tps;
+      // An account's own limit, with a one-second burst: a client may send a second's worth at once.
+      if (tps !== undefined) {
+        this.accountBuckets.set(
+          account.id,
+          new RedisTokenBucket(deps.redis, keys.accountBucket(account.id), { current: () => tps }, (r) =>
+            Math.ceil(r),
+          ),
+        );
+      }
+    }
     this.app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
     this.routes();
   }
@@ -98,6 +112,23 @@ export class HttpApi {
     if (!account)
       throw new ApiError(401, 'UNAUTHENTICATED', 'Authorization: unknown API key', 'Authorization');
     return account;
+  }
+
+  /** `accounts[].tps`: past it, 429 with a Retry-After, before anything is written. */
+  private async rateLimit(account: AccountConfig, count: number): Promise<void> {
+    const bucket = this.accountBuckets.get(account.id);
+    if (!bucket) return;
+    const { granted, waitMs } = await bucket.tryTake(count, 'whole');
+    if (granted < count) {
+      this.deps.metrics.ingressRejected.inc({ ingress: 'http', code: 'RATE_LIMITED' });
+      throw new ApiError(
+        429,
+        'RATE_LIMITED',
+        `account ${account.id} is limited to ${account.tps ?? 0} messages per second: retry later`,
+        undefined,
+        { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) },
+      );
+    }
   }
 
   private requireRedis(): void {
@@ -189,6 +220,7 @@ export class HttpApi {
         throw error;
       }
       this.requireRedis();
+      await this.rateLimit(account, 1);
       const result = await deps.queue.enqueue(message, now);
       deps.metrics.enqueued.inc({ ingress: 'http', class: message.class });
       return reply.code(202).send({
@@ -214,6 +246,7 @@ export class HttpApi {
       this.requireRedis();
       const now = Date.now();
       const messages: unknown[] = body.messages;
+      await this.rateLimit(account, messages.length);
       const results: BatchResult[] = new Array<BatchResult>(messages.length);
       // One message's bad input or refusal does not fail the others; Redis going away does (503).
       const enqueueOne = async (input: unknown, index: number): Promise<void> => {

@@ -44,6 +44,11 @@ export class RedisKeys {
     return `${this.op(operatorId)}:early-receipts`;
   }
 
+  /** Token bucket of an account's own ingress limit (`accounts[].tps`), shared by every instance. */
+  accountBucket(accountId: string): string {
+    return `${this.prefix}:acct:${accountId}:bucket`;
+  }
+
   /** Live daemon instances (sorted set, score = last heartbeat ms), for the fair share of bind slots. */
   instances(): string {
     return `${this.prefix}:instances`;

@@ -28,11 +28,17 @@ export class RedisTokenBucket {
     private readonly burst: (rate: number) => number = (r) => Math.max(1, Math.ceil(r / 100)),
   ) {}
 
-  /** One raw attempt: how many of `n` tokens were granted now, and how long until the next one. */
-  async tryTake(n: number): Promise<{ granted: number; waitMs: number }> {
+  /**
+   * One raw attempt. `partial`: as many of `n` as exist now. `whole`: all of `n` or none (an ingress
+   * request is accepted or refused as one).
+   */
+  async tryTake(
+    n: number,
+    mode: 'partial' | 'whole' = 'partial',
+  ): Promise<{ granted: number; waitMs: number }> {
     const rate = this.rate.current();
     const reply = replyArray(
-      await scripts.tokenBucket.run(this.redis, [this.key], [rate, this.burst(rate), n]),
+      await scripts.tokenBucket.run(this.redis, [this.key], [rate, this.burst(rate), n, mode]),
     );
     return { granted: Number(reply[0]), waitMs: Number(reply[1]) };
   }

@@ -2,7 +2,9 @@
 -- Each instance takes tokens in batches for its local waiters, so Redis sees one call per batch.
 -- KEYS[1] bucket hash {tokens, ts}
 -- ARGV[1] rate in tokens per second ; ARGV[2] burst (bucket size) ; ARGV[3] tokens wanted (at most)
--- Returns {granted (0..wanted, whole tokens available now), wait in ms until the next token exists}.
+-- ARGV[4] mode: "partial" (default: grant what exists) or "whole" (all or nothing; a request larger
+--         than the bucket passes when the bucket is full and leaves it in debt, so the average holds)
+-- Returns {granted, wait in ms until the next token (partial) or until the request fits (whole)}.
 -- The server clock (TIME) is used so instances with skewed clocks still share one limit.
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -20,11 +22,21 @@ if now > ts then
   tokens = math.min(burst, tokens + (now - ts) * rate / 1000)
   ts = now
 end
-local granted = math.min(want, math.floor(tokens))
-if granted < 0 then granted = 0 end
-tokens = tokens - granted
+local granted = 0
 local wait = 0
-if granted < want then wait = math.ceil((1 - (tokens - math.floor(tokens))) * 1000 / rate) end
+if ARGV[4] == "whole" then
+  local needed = math.min(want, burst)
+  if tokens >= needed then
+    granted = want
+    tokens = tokens - want
+  else
+    wait = math.ceil((needed - tokens) * 1000 / rate)
+  end
+else
+  granted = math.max(0, math.min(want, math.floor(tokens)))
+  tokens = tokens - granted
+  if granted < want then wait = math.ceil((1 - (tokens - math.floor(tokens))) * 1000 / rate) end
+end
 redis.call("HSET", KEYS[1], "tokens", tostring(tokens), "ts", tostring(ts))
 redis.call("PEXPIRE", KEYS[1], math.ceil(burst * 1000 / rate) + 60000)
 return {granted, wait}

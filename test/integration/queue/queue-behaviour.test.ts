@@ -179,3 +179,64 @@ describe('Redis going away', () => {
     }
   }, 40_000);
 });
+
+describe('ingress limits and validity', () => {
+  it('holds an account to its own messages per second with 429 and Retry-After', async () => {
+    const gw = await gateway({
+      accounts: [{ id: 'acme', apiKeys: ['test-key-acme'], senders: ['ACME'], tps: 5 }],
+    });
+    const codes: number[] = [];
+    for (let i = 0; i < 8; i++) codes.push((await gw.request('POST', '/v1/messages', message())).status);
+    expect(codes.filter((c) => c === 202)).toHaveLength(5);
+    expect(codes.filter((c) => c === 429)).toHaveLength(3);
+    const response = await fetch(`${gw.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-key-acme', 'content-type': 'application/json' },
+      body: JSON.stringify(message()),
+    });
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(await response.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await gw.request('POST', '/v1/messages', message())).status).toBe(202);
+  });
+
+  it('charges a batch as a whole: a batch bigger than one second of traffic passes once, then waits', async () => {
+    const gw = await gateway({
+      accounts: [{ id: 'acme', apiKeys: ['test-key-acme'], senders: ['ACME'], tps: 5 }],
+    });
+    const big = await gw.request('POST', '/v1/messages/batch', {
+      messages: Array.from({ length: 8 }, () => message()),
+    });
+    expect(big.status).toBe(202);
+    expect((big.json.results as unknown[]).length).toBe(8);
+    const next = await gw.request('POST', '/v1/messages/batch', { messages: [message()] });
+    expect(next.status).toBe(429);
+  });
+
+  it('ends in EXPIRED a message whose validity passes before it can be submitted', async () => {
+    const gw = await gateway();
+    const { config } = gw.gateway;
+    const { MessageQueue, RedisKeys } = await import('../../../src/queue/index.js');
+    const queue = new MessageQueue(
+      gw.gateway.redis,
+      new RedisKeys(config.redis.keyPrefix),
+      config,
+      () => 'sim',
+    );
+    const now = Date.now();
+    const result = await queue.enqueue({
+      ...message(),
+      account: 'acme',
+      class: 'transactional',
+      sendAt: now + 400,
+      validUntil: now + 200,
+    });
+    const view = await waitFor(async () => {
+      const v = await stateOf(gw, result.id);
+      return v.state === 'error' ? v : undefined;
+    });
+    expect(view.error).toMatchObject({ stage: 'submit', code: 'EXPIRED' });
+    expect(gw.gateway.simulator!.submits).toHaveLength(0);
+  });
+});

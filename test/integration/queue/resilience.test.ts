@@ -189,3 +189,35 @@ describe('several instances', () => {
     }
   }, 60_000);
 });
+
+describe('carrier throttling', () => {
+  it('settles under a carrier that throttles above 200/s: nothing lost, no retry storm', async () => {
+    const sim = new SmscSimulator({
+      port: 0,
+      receipts: false,
+      scenarios: [{ name: 'throttle', maxPerSecond: 200 }],
+    });
+    const { port } = await sim.start();
+    const config = buildConfig(configFor(uniquePrefix('aimd'), port, { tps: 1000, window: 20 }));
+    const gateway = new Gateway(config, { logger: pino({ level: 'silent' }) });
+    try {
+      await gateway.start();
+      const total = 1500;
+      await enqueueMany(config, total);
+      await waitFor(
+        () => (sim.counters().submitsOk >= total ? true : undefined),
+        40_000,
+        'every message accepted',
+      );
+      expect(distinctTexts(sim).size).toBe(total);
+      const { submitsThrottled, submitsOk } = sim.counters();
+      // Each throttle answer halves the rate: throttled answers stay a small share of the traffic.
+      expect(submitsThrottled).toBeLessThan(submitsOk * 0.25);
+      const rate = await gateway.metrics.throttleRate.get();
+      expect(rate.values[0]!.value).toBeLessThan(1000);
+    } finally {
+      await gateway.stop();
+      await sim.stop();
+    }
+  }, 60_000);
+});
