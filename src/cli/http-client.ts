@@ -18,6 +18,25 @@ export class CliError extends Error {
   }
 }
 
+/** The --url / --api-key / --config flags every client command takes. */
+export const TARGET_OPTIONS = {
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
+export function targetFlags(values: { url?: string; 'api-key'?: string; config?: string }): {
+  url?: string;
+  apiKey?: string;
+  config?: string;
+} {
+  return {
+    ...(values.url !== undefined ? { url: values.url } : {}),
+    ...(values['api-key'] !== undefined ? { apiKey: values['api-key'] } : {}),
+    ...(values.config !== undefined ? { config: values.config } : {}),
+  };
+}
+
 export async function resolveTarget(flags: {
   url?: string;
   apiKey?: string;

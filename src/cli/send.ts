@@ -4,7 +4,14 @@
 import { parseArgs } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CliIo } from './io.js';
-import { apiErrorLine, callApi, CliError, resolveTarget } from './http-client.js';
+import {
+  apiErrorLine,
+  callApi,
+  CliError,
+  resolveTarget,
+  TARGET_OPTIONS,
+  targetFlags,
+} from './http-client.js';
 
 const USAGE = `usage: smpp-gateway send --to NUMBER --from SENDER --text TEXT [options]
   --class marketing|transactional   default transactional
@@ -45,9 +52,7 @@ export async function runSend(argv: string[], io: CliIo): Promise<number> {
         wait: { type: 'boolean', default: false },
         timeout: { type: 'string', default: '120' },
         json: { type: 'boolean', default: false },
-        url: { type: 'string' },
-        'api-key': { type: 'string' },
-        config: { type: 'string' },
+        ...TARGET_OPTIONS,
       },
     }));
   } catch (error) {
@@ -61,11 +66,7 @@ export async function runSend(argv: string[], io: CliIo): Promise<number> {
     }
   }
   try {
-    const target = await resolveTarget({
-      ...(values.url !== undefined ? { url: values.url } : {}),
-      ...(values['api-key'] !== undefined ? { apiKey: values['api-key'] } : {}),
-      ...(values.config !== undefined ? { config: values.config } : {}),
-    });
+    const target = await resolveTarget(targetFlags(values));
     const body: Record<string, unknown> = {
       to: values.to,
       from: values.from,

@@ -1,7 +1,14 @@
 // `smpp-gateway status ID [--json]`: a message's state, parts and history from a running daemon.
 import { parseArgs } from 'node:util';
 import type { CliIo } from './io.js';
-import { apiErrorLine, callApi, CliError, resolveTarget } from './http-client.js';
+import {
+  apiErrorLine,
+  callApi,
+  CliError,
+  resolveTarget,
+  TARGET_OPTIONS,
+  targetFlags,
+} from './http-client.js';
 
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -12,9 +19,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
-        url: { type: 'string' },
-        'api-key': { type: 'string' },
-        config: { type: 'string' },
+        ...TARGET_OPTIONS,
       },
     });
   } catch (error) {
@@ -27,11 +32,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   try {
-    const target = await resolveTarget({
-      ...(values.url !== undefined ? { url: values.url } : {}),
-      ...(values['api-key'] !== undefined ? { apiKey: values['api-key'] } : {}),
-      ...(values.config !== undefined ? { config: values.config } : {}),
-    });
+    const target = await resolveTarget(targetFlags(values));
     const got = await callApi(target, 'GET', `/v1/messages/${encodeURIComponent(positionals[0]!)}`);
     if (got.status !== 200) throw new CliError(`status: ${apiErrorLine(got.json, got.status)}`);
     const view = got.json;

@@ -74,7 +74,7 @@ export class MessageStore {
     operatorId: string,
     smscId: string,
     options: { format: MessageIdFormat; receiptTimeoutMs: number; indexTtlSeconds: number; now?: number },
-  ): Promise<{ accepted: number; total: number; state: string }> {
+  ): Promise<{ accepted: number; total: number; state: string; settled: boolean }> {
     const indexKeys = smscIdForms(smscId, options.format).map((form) => this.keys.smscId(operatorId, form));
     const reply = replyArray(
       await scripts.partAccepted.run(
@@ -92,7 +92,12 @@ export class MessageStore {
         ],
       ),
     );
-    return { accepted: Number(reply[0]), total: Number(reply[1]), state: String(reply[2] ?? '') };
+    return {
+      accepted: Number(reply[0]),
+      total: Number(reply[1]),
+      state: String(reply[2] ?? ''),
+      settled: Number(reply[3]) === 1,
+    };
   }
 
   /** Find the part an SMSC id belongs to, trying the id's canonical forms in order. */

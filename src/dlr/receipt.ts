@@ -1,17 +1,25 @@
 // Delivery receipt parsing (SMPP 3.4 §4.6.1 esm_class, §5.3.2.12/.35 TLVs, Appendix B text format).
 // TLVs first, then the text; tolerant of case, spacing, missing fields and 10- or 12-digit dates.
-import { TlvTag, tlvCString, tlvUint, findTlv, type Tlv } from '../smpp/pdu/index.js';
+import {
+  TlvTag,
+  tlvCString,
+  tlvUint,
+  findTlv,
+  statOfMessageState,
+  type ReceiptStat,
+  type Tlv,
+} from '../smpp/pdu/index.js';
 
-export const FINAL_RECEIPT_STATS = [
+export type { ReceiptStat };
+export const FINAL_RECEIPT_STATS: readonly ReceiptStat[] = [
   'DELIVRD',
   'UNDELIV',
   'REJECTD',
   'EXPIRED',
   'DELETED',
   'UNKNOWN',
-] as const;
-export const INTERIM_RECEIPT_STATS = ['ACCEPTD', 'ENROUTE'] as const;
-export type ReceiptStat = (typeof FINAL_RECEIPT_STATS)[number] | (typeof INTERIM_RECEIPT_STATS)[number];
+];
+export const INTERIM_RECEIPT_STATS: readonly ReceiptStat[] = ['ACCEPTD', 'ENROUTE'];
 
 export interface ParsedReceipt {
   /** The SMSC message id the receipt is about, as written by the SMSC. */
@@ -30,18 +38,6 @@ export function isDeliveryReceipt(esmClass: number): boolean {
   // 0x04 SMSC delivery receipt, 0x08 SME delivery ack, 0x10 manual ack, 0x20 intermediate notification.
   return type === 0x04 || type === 0x08 || type === 0x10 || type === 0x20;
 }
-
-// §5.3.2.35 message_state values.
-const STATE_BY_TLV: Record<number, ReceiptStat> = {
-  1: 'ENROUTE',
-  2: 'DELIVRD',
-  3: 'EXPIRED',
-  4: 'DELETED',
-  5: 'UNDELIV',
-  6: 'ACCEPTD',
-  7: 'UNKNOWN',
-  8: 'REJECTD',
-};
 
 const STAT_ALIASES: Record<string, ReceiptStat> = {
   DELIVRD: 'DELIVRD',
@@ -89,7 +85,7 @@ export function parseReceipt(input: ReceiptInput): ParsedReceipt | undefined {
   const textStat = field(body, 'stat');
   const messageId = tlvId && tlvId.trim() !== '' ? tlvId.trim() : textId;
   const stat =
-    (tlvState !== undefined ? STATE_BY_TLV[tlvState] : undefined) ??
+    (tlvState !== undefined ? statOfMessageState(tlvState) : undefined) ??
     (textStat ? normaliseStat(textStat) : undefined);
   if (!messageId || !stat) return undefined;
 

@@ -36,7 +36,7 @@ export class StateNotifier {
     private readonly webhooks: WebhookSender,
     private readonly deps: { logger: Logger; consumer: string },
   ) {
-    this.reader = redis.duplicate();
+    this.reader = redis.duplicate({ enableAutoPipelining: false });
     this.reader.on('error', () => undefined);
     this.accounts = new Map(accounts.map((a) => [a.id, a]));
   }
@@ -80,9 +80,9 @@ export class StateNotifier {
         )) as StreamReply;
         const entries = reply?.[0]?.[1] ?? [];
         if (pendingFirst && entries.length === 0) pendingFirst = false;
-        for (const [entryId, fields] of entries) {
-          await this.notify(entryId, fields);
-          await this.redis.xack(this.keys.events(), NOTIFIER_GROUP, entryId);
+        for (const [entryId, fields] of entries) await this.notify(entryId, fields);
+        if (entries.length > 0) {
+          await this.redis.xack(this.keys.events(), NOTIFIER_GROUP, ...entries.map(([entryId]) => entryId));
         }
       } catch (error) {
         if (!this.running) break;
@@ -98,9 +98,11 @@ export class StateNotifier {
     // MO and other event types have their own forwarding.
     if (f.has('type') || !f.get('id') || !f.get('state')) return;
     const id = f.get('id')!;
-    const record = await this.redis.hmget(this.keys.message(id), 'callbackUrl', 'clientRef', 'campaignId');
     const account = this.accounts.get(f.get('account') ?? '');
-    const url = record[0] ?? account?.webhook?.url;
+    // The event says whether the message has its own callbackUrl: read the record only then.
+    const callbackUrl =
+      f.get('callback') === '1' ? await this.redis.hget(this.keys.message(id), 'callbackUrl') : null;
+    const url = callbackUrl ?? account?.webhook?.url;
     if (!url) return;
     const event: StateEvent = {
       event: 'message.state',
@@ -109,8 +111,8 @@ export class StateNotifier {
       at: new Date(Number(f.get('at'))).toISOString(),
       account: f.get('account') ?? '',
     };
-    if (record[1]) event.clientRef = record[1];
-    if (record[2]) event.campaignId = record[2];
+    if (f.get('clientRef')) event.clientRef = f.get('clientRef')!;
+    if (f.get('campaignId')) event.campaignId = f.get('campaignId')!;
     if (f.get('errorCode')) event.error = { stage: f.get('errorStage') ?? '', code: f.get('errorCode')! };
     if (f.get('detail')) event.detail = f.get('detail')!;
     // The event id makes the delivery idempotent if this event is processed twice.

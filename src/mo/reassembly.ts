@@ -11,8 +11,8 @@ import { LuaScript, replyArray } from '../queue/scripts.js';
 import { MoError } from './errors.js';
 import type { InboundPart } from './inbound-part.js';
 
-const moPartScript = LuaScript.load('mo-part');
-const moExpireScript = LuaScript.load('mo-expire');
+const moPartScript = LuaScript.load('mo-part', { lib: 'lib-mo' });
+const moExpireScript = LuaScript.load('mo-expire', { lib: 'lib-mo' });
 
 /** One part as stored in Redis (JSON). */
 interface StoredPart {

@@ -17,10 +17,13 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  /** `withStateLib`: prepend lua/lib-state.lua, the one place that records a state change. */
-  static load(name: string, options: { withStateLib?: boolean } = {}): LuaScript {
+  /**
+   * `lib`: a shared Lua file prepended to the script (Redis has no include): lib-state, the one place
+   * that records a state change; lib-mo, the move of a reassembled MO to the inbox.
+   */
+  static load(name: string, options: { lib?: 'lib-state' | 'lib-mo' } = {}): LuaScript {
     const read = (file: string) => readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
-    const source = options.withStateLib ? `${read('lib-state')}\n${read(name)}` : read(name);
+    const source = options.lib ? `${read(options.lib)}\n${read(name)}` : read(name);
     return new LuaScript(name, source);
   }
 
@@ -37,11 +40,11 @@ export class LuaScript {
 }
 
 export const scripts = {
-  enqueue: LuaScript.load('enqueue', { withStateLib: true }),
-  transition: LuaScript.load('transition', { withStateLib: true }),
-  partAccepted: LuaScript.load('part-accepted', { withStateLib: true }),
-  receipt: LuaScript.load('receipt', { withStateLib: true }),
-  receiptDeadlines: LuaScript.load('receipt-deadlines', { withStateLib: true }),
+  enqueue: LuaScript.load('enqueue', { lib: 'lib-state' }),
+  transition: LuaScript.load('transition', { lib: 'lib-state' }),
+  partAccepted: LuaScript.load('part-accepted', { lib: 'lib-state' }),
+  receipt: LuaScript.load('receipt', { lib: 'lib-state' }),
+  receiptDeadlines: LuaScript.load('receipt-deadlines', { lib: 'lib-state' }),
   tokenBucket: LuaScript.load('token-bucket'),
   moveDue: LuaScript.load('move-due'),
   lease: LuaScript.load('lease'),

@@ -44,7 +44,10 @@ interface Entry {
   messageId: string;
 }
 
-type PartOutcome = { kind: 'ok' } | { kind: 'retry' | 'reject'; code: string } | { kind: 'aborted' };
+type PartOutcome =
+  | { kind: 'ok'; settled: boolean; state: string }
+  | { kind: 'retry' | 'reject'; code: string }
+  | { kind: 'aborted' };
 
 export function consumerName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -78,7 +81,7 @@ export class OperatorWorker {
   private readonly maxConcurrent: number;
 
   constructor(private readonly deps: OperatorWorkerDeps) {
-    this.reader = deps.redis.duplicate();
+    this.reader = deps.redis.duplicate({ enableAutoPipelining: false });
     this.reader.on('error', () => undefined);
     this.name = deps.consumerName ?? consumerName();
     this.log = deps.logger.child({ op: deps.operator.id, consumer: this.name });
@@ -347,9 +350,14 @@ export class OperatorWorker {
     } else if (retry && retry.kind === 'retry') {
       await this.scheduleRetry(entry, record.lane as Lane, retry.code, log);
     } else {
-      const after = await store.raw(entry.messageId);
-      if (after?.state === 'delivered' && after.detail === 'final')
+      // Without receipts, `delivered` is final: count it once, where it was settled.
+      const settled = outcomes.find((o) => o.kind === 'ok' && o.settled);
+      if (settled?.kind === 'ok' && settled.state === 'delivered' && !operator.receipts) {
         metrics?.finalStates.inc({ state: 'delivered' });
+      }
+      // Every receipt came before the last response: the message went straight to confirmed.
+      if (settled?.kind === 'ok' && settled.state === 'confirmed')
+        metrics?.finalStates.inc({ state: 'confirmed' });
     }
     await this.ack(entry);
   }
@@ -418,13 +426,14 @@ export class OperatorWorker {
       }
       const result = await submitter.submit(submit, { signal: this.abort.signal });
       switch (result.outcome) {
-        case 'ok':
-          await store.partAccepted({ messageId, part }, operator.id, result.messageId, {
+        case 'ok': {
+          const accepted = await store.partAccepted({ messageId, part }, operator.id, result.messageId, {
             format: operator.messageIdFormat,
             receiptTimeoutMs: operator.receipts ? Math.round(operator.receiptTimeoutHours * 3_600_000) : 0,
             indexTtlSeconds: Math.ceil(operator.receiptTimeoutHours * 3600) + 86_400,
           });
-          return { kind: 'ok' };
+          return { kind: 'ok', settled: accepted.settled, state: accepted.state };
+        }
         case 'throttle':
           // Not an attempt: the carrier asked us to slow down; the bucket now runs slower.
           this.onThrottle();

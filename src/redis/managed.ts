@@ -33,7 +33,8 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-function processAlive(pid: number): boolean {
+/** Is a process with this pid alive (signal 0 probes without signalling)? */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

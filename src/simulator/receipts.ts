@@ -2,44 +2,19 @@
 // text of Appendix B (`id:… sub:… dlvrd:… submit date:… done date:… stat:… err:… text:…`), and the
 // receipted_message_id and message_state TLVs (§5.3.2.12, §5.3.2.35) that careful ESMEs read first.
 import { decodeShortMessage } from '../codec/index.js';
-import { cstringTlv, makePdu, TlvTag, uint8Tlv, type Pdu, type Tlv } from '../smpp/pdu/index.js';
+import {
+  cstringTlv,
+  makePdu,
+  messageStateOf,
+  RECEIPT_STATS,
+  TlvTag,
+  uint8Tlv,
+  type Pdu,
+  type ReceiptStat,
+  type Tlv,
+} from '../smpp/pdu/index.js';
 
-export type ReceiptStat =
-  'DELIVRD' | 'UNDELIV' | 'REJECTD' | 'EXPIRED' | 'DELETED' | 'UNKNOWN' | 'ACCEPTD' | 'ENROUTE';
-
-export const RECEIPT_STATS: readonly ReceiptStat[] = [
-  'DELIVRD',
-  'UNDELIV',
-  'REJECTD',
-  'EXPIRED',
-  'DELETED',
-  'UNKNOWN',
-  'ACCEPTD',
-  'ENROUTE',
-];
-
-/** §5.2.28 message_state values. */
-export const MessageState = {
-  ENROUTE: 1,
-  DELIVERED: 2,
-  EXPIRED: 3,
-  DELETED: 4,
-  UNDELIVERABLE: 5,
-  ACCEPTED: 6,
-  UNKNOWN: 7,
-  REJECTED: 8,
-} as const;
-
-const stateByStat: Record<ReceiptStat, number> = {
-  DELIVRD: MessageState.DELIVERED,
-  UNDELIV: MessageState.UNDELIVERABLE,
-  REJECTD: MessageState.REJECTED,
-  EXPIRED: MessageState.EXPIRED,
-  DELETED: MessageState.DELETED,
-  UNKNOWN: MessageState.UNKNOWN,
-  ACCEPTD: MessageState.ACCEPTED,
-  ENROUTE: MessageState.ENROUTE,
-};
+export { MessageState, messageStateOf, RECEIPT_STATS, type ReceiptStat } from '../smpp/pdu/index.js';
 
 // The err: field is network-specific (Appendix B); the simulator uses small stable codes per stat so tests
 // can assert them. A destination rule may override them.
@@ -56,10 +31,6 @@ const errByStat: Record<ReceiptStat, number> = {
 
 export function isReceiptStat(value: unknown): value is ReceiptStat {
   return typeof value === 'string' && (RECEIPT_STATS as readonly string[]).includes(value);
-}
-
-export function messageStateOf(stat: ReceiptStat): number {
-  return stateByStat[stat];
 }
 
 export function defaultErrorCode(stat: ReceiptStat): number {

@@ -9,6 +9,9 @@ export interface RateSource {
   current(): number;
 }
 
+/** Tokens taken ahead are used within this time or given up, so instances never hoard the limit. */
+const SURPLUS_TTL_MS = 20;
+
 interface Waiter {
   remaining: number;
   resolve: () => void;
@@ -18,6 +21,9 @@ interface Waiter {
 export class RedisTokenBucket {
   private readonly waiters: Waiter[] = [];
   private pumping = false;
+  // At high rates, one Redis call takes a few milliseconds' worth of tokens for the calls that follow.
+  private surplus = 0;
+  private surplusAt = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -47,6 +53,7 @@ export class RedisTokenBucket {
   take(n: number, signal?: AbortSignal): Promise<void> {
     if (n <= 0) return Promise.resolve();
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    if (this.waiters.length === 0 && this.takeSurplus(n)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { remaining: n, resolve, reject };
       if (signal) {
@@ -67,14 +74,24 @@ export class RedisTokenBucket {
     });
   }
 
+  private takeSurplus(n: number): boolean {
+    if (this.surplus >= n && Date.now() - this.surplusAt <= SURPLUS_TTL_MS) {
+      this.surplus -= n;
+      return true;
+    }
+    return false;
+  }
+
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
       while (this.waiters.length > 0) {
         const wanted = this.waiters.reduce((sum, w) => sum + w.remaining, 0);
+        // Ask for a little more than is waiting (at most 5 ms of traffic): the next takes need no call.
+        const ahead = Math.floor(this.rate.current() / 200);
         let result: { granted: number; waitMs: number };
         try {
-          result = await this.tryTake(wanted);
+          result = await this.tryTake(wanted + ahead);
         } catch (error) {
           // Redis away: every waiter fails now; the worker leaves its entries pending and retries.
           for (const w of this.waiters.splice(0)) w.reject(error);
@@ -90,6 +107,11 @@ export class RedisTokenBucket {
             this.waiters.shift();
             head.resolve();
           }
+        }
+        if (granted > 0) {
+          const fresh = Date.now() - this.surplusAt <= SURPLUS_TTL_MS;
+          this.surplus = (fresh ? this.surplus : 0) + granted;
+          this.surplusAt = Date.now();
         }
         if (this.waiters.length > 0 && result.granted < wanted) {
           await new Promise((resolve) => setTimeout(resolve, Math.max(1, result.waitMs)));

@@ -27,7 +27,7 @@ redis.call("HSET", KEYS[1], "state", state, "history", cjson.encode({entry}), "c
 redis.call("EXPIRE", KEYS[1], tonumber(ARGV[6]))
 local ctx = {prefix = ARGV[10], now = now, maxlen = tonumber(ARGV[7]), deadlineMs = 0, deadlineKey = ""}
 figures(KEYS[1], ctx, "total", 1)
-local event = {"id", id, "state", state, "at", ARGV[5], "account", redis.call("HGET", KEYS[1], "account") or ""}
+local event = event_head(KEYS[1], state, ARGV[5])
 if state == "error" then
   redis.call("HSET", KEYS[1], "errorStage", "policy", "errorCode", ARGV[11], "errorMessage", ARGV[12])
   figures(KEYS[1], ctx, "productionErrors", 1)

@@ -13,6 +13,17 @@ local function figures(msg, ctx, field, by)
   end
 end
 
+-- The fields every state event carries: what aggregators reading the stream, and the webhook notifier,
+-- need without reading the record again.
+local function event_head(msg, state, now)
+  local f = redis.call("HMGET", msg, "id", "account", "clientRef", "campaignId", "callbackUrl")
+  local event = {"id", f[1] or "", "state", state, "at", tostring(now), "account", f[2] or ""}
+  if f[3] then event[#event + 1] = "clientRef"; event[#event + 1] = f[3] end
+  if f[4] then event[#event + 1] = "campaignId"; event[#event + 1] = f[4] end
+  if f[5] then event[#event + 1] = "callback"; event[#event + 1] = "1" end
+  return event
+end
+
 -- from -> to, already validated by the caller. err = {stage, code, message} or nil; detail string or "".
 local function set_state(msg, events, ctx, from, to, err, detail)
   local history = cjson.decode(redis.call("HGET", msg, "history") or "[]")
@@ -25,8 +36,7 @@ local function set_state(msg, events, ctx, from, to, err, detail)
     redis.call("HSET", msg, "errorStage", err.stage, "errorCode", err.code, "errorMessage", err.message)
   end
   if detail ~= "" then redis.call("HSET", msg, "detail", detail) end
-  local event = {"id", redis.call("HGET", msg, "id") or "", "state", to, "at", tostring(ctx.now),
-    "account", redis.call("HGET", msg, "account") or ""}
+  local event = event_head(msg, to, ctx.now)
   if err then
     event[#event + 1] = "errorStage"; event[#event + 1] = err.stage
     event[#event + 1] = "errorCode"; event[#event + 1] = err.code

@@ -26,30 +26,7 @@ if received < total then
   return {"stored", received, total}
 end
 
-local all = redis.call("HGETALL", KEYS[1])
-local parts, numbers, fields, digests = {}, {}, {}, {}
-for i = 1, #all, 2 do
-  local kind, name, value = string.sub(all[i], 1, 2), string.sub(all[i], 3), all[i + 1]
-  if kind == "p:" then
-    parts[tonumber(name)] = value
-    numbers[#numbers + 1] = tonumber(name)
-  elseif kind == "d:" then
-    digests[#digests + 1] = name
-    digests[#digests + 1] = value
-  elseif kind == "m:" then
-    fields[#fields + 1] = name
-    fields[#fields + 1] = value
-  end
-end
-table.sort(numbers)
-local ordered = {}
-for _, n in ipairs(numbers) do ordered[#ordered + 1] = parts[n] end
-fields[#fields + 1] = "incomplete"
-fields[#fields + 1] = "0"
-fields[#fields + 1] = "parts"
-fields[#fields + 1] = "[" .. table.concat(ordered, ",") .. "]"
-local id = redis.call("XADD", KEYS[4], "*", unpack(fields))
-redis.call("DEL", KEYS[1])
+local id, digests = move_to_inbox(KEYS[1], KEYS[4], false)
 redis.call("ZREM", KEYS[2], KEYS[1])
 redis.call("DEL", KEYS[3])
 redis.call("HSET", KEYS[3], unpack(digests))

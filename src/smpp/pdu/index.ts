@@ -17,3 +17,10 @@ export { encodePdu, decodePdu, makePdu, responseCommandOf, HEADER_LENGTH } from 
 export { FrameReader, DEFAULT_MAX_PDU_LENGTH } from './frame-reader.js';
 export { PduError, type PduErrorCode } from './errors.js';
 export type * from './types.js';
+export {
+  MessageState,
+  messageStateOf,
+  statOfMessageState,
+  RECEIPT_STATS,
+  type ReceiptStat,
+} from './message-state.js';

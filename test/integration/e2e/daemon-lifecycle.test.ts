@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../../src/redis/index.js';
+import { freePort, processAlive } from '../../../src/redis/index.js';
 import { waitFor } from '../../helpers/gateway.js';
 
 const dirs: string[] = [];
@@ -35,15 +35,6 @@ function collect(child: ChildProcess): {
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { out: () => out, err: () => err, exit };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('daemon lifecycle', () => {
@@ -111,13 +102,13 @@ operators:
     expect(sender.out()).toMatch(/ confirmed\n$/);
 
     const redisPid = Number(readFileSync(join(dir, 'redis', 'redis.pid'), 'utf8'));
-    expect(alive(redisPid)).toBe(true);
+    expect(processAlive(redisPid)).toBe(true);
     const child = children[0]!;
     const t0 = Date.now();
     child.kill('SIGTERM');
     expect(await daemon.exit).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(alive(redisPid)).toBe(false);
+    expect(processAlive(redisPid)).toBe(false);
   }, 60_000);
 
   it('refuses a broken config with every error named by its path, starting nothing', async () => {

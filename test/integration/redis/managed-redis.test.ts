@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { checkRedisServer, ManagedRedis, RedisSetupError } from '../../../src/redis/index.js';
+import { checkRedisServer, ManagedRedis, RedisSetupError, processAlive } from '../../../src/redis/index.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -14,15 +14,6 @@ function tempDir(): string {
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('managed redis-server', () => {
   it('starts with safe persistence settings, answers, and stops leaving no process behind', async () => {
@@ -41,7 +32,7 @@ describe('managed redis-server', () => {
       client.disconnect();
     }
     await managed.stop();
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
   });
 
   it('keeps data across a restart through the append-only file', async () => {
@@ -71,7 +62,7 @@ describe('managed redis-server', () => {
     const next = new ManagedRedis({ dataDir });
     await next.start();
     try {
-      expect(alive(orphanPid)).toBe(false);
+      expect(processAlive(orphanPid)).toBe(false);
     } finally {
       await next.stop();
       await orphan.stop();
