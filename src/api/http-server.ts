@@ -59,6 +59,7 @@ export class HttpApi {
   private readonly app: FastifyInstance;
   private readonly accountsByKey = new Map<string, AccountConfig>();
   private readonly accountBuckets = new Map<string, RedisTokenBucket>();
+  private readonly registeredRoutes: Array<{ method: string; url: string }> = [];
   private accepting = true;
 
   constructor(private readonly deps: HttpApiDeps) {
@@ -77,7 +78,17 @@ export class HttpApi {
       }
     }
     this.app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
+    // Before routes(): every route registered from here on is recorded for routeList().
+    this.app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      for (const method of methods) this.registeredRoutes.push({ method, url: route.url });
+    });
     this.routes();
+  }
+
+  /** The routes this API registers, as Fastify sees them (`:id` params; HEAD twins of GET included). */
+  routeList(): Array<{ method: string; url: string }> {
+    return this.registeredRoutes.map((route) => ({ ...route }));
   }
 
   /** Stop accepting messages (drain): ingress answers 503 while the rest still answers. */
