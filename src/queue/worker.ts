@@ -4,6 +4,7 @@
 // in Redis, so a crash leaves it pending for another instance (XAUTOCLAIM after the lease time).
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -89,6 +90,8 @@ export class OperatorWorker {
     this.bucket = new RedisTokenBucket(deps.redis, deps.keys.bucket(deps.operator.id), this.rate);
     // Enough messages in progress to keep every window of every bind full.
     this.maxConcurrent = Math.max(1, deps.operator.window * deps.operator.binds * 2);
+    // Every message in progress listens on this one signal: that many listeners is the design, not a leak.
+    setMaxListeners(0, this.abort.signal);
   }
 
   get consumer(): string {
