@@ -269,8 +269,8 @@ export class Gateway {
       ...(sim.control ? { control: { ...parseListen(sim.control.listen) } } : {}),
       logger: this.logger.child({ component: 'simulator' }),
     });
-    const address = await this.sim.start();
-    this.logger.info(address, 'built-in SMSC simulator listening');
+    // The simulator logs its own address.
+    await this.sim.start();
   }
 
   /** deliver_sm from an operator: a receipt goes to the correlator, anything else is an MO. */

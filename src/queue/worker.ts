@@ -77,6 +77,7 @@ export class OperatorWorker {
   private readonly bucket: RedisTokenBucket;
   readonly rate: AdaptiveRate;
   private loop: Promise<void> | undefined;
+  private stopping = false;
   private leaseTimer: NodeJS.Timeout | undefined;
   private slotFreed: (() => void) | undefined;
   private readonly maxConcurrent: number;
@@ -138,8 +139,6 @@ export class OperatorWorker {
     await this.loop?.catch(() => undefined);
   }
 
-  private stopping = false;
-
   private async run(): Promise<void> {
     const leaseMs = this.deps.config.queue.leaseMs;
     let lastClaim = 0;
@@ -155,14 +154,15 @@ export class OperatorWorker {
           });
           continue;
         }
-        const room = this.maxConcurrent - this.inProgress.size;
+        const room = Math.min(this.maxConcurrent - this.inProgress.size, this.deps.config.queue.batchSize);
         let entries: Entry[] = [];
         if (Date.now() - lastClaim >= Math.min(leaseMs, 5000)) {
           lastClaim = Date.now();
           entries = await this.reclaim(room);
         }
         if (entries.length === 0) entries = await this.read(room);
-        for (const entry of entries) this.dispatch(entry);
+        // Entries read while stopping stay pending: another instance (or the next start) takes them.
+        if (!this.stopping) for (const entry of entries) this.dispatch(entry);
       } catch (error) {
         if (this.stopping) break;
         this.log.warn({ err: error }, 'queue read failed; retrying');
