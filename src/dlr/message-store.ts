@@ -13,6 +13,7 @@ import type {
   PartView,
 } from '../queue/message.js';
 import { replyArray, scripts } from '../queue/scripts.js';
+import { isFinalReceiptStat } from '../smpp/pdu/index.js';
 import { smscIdForms } from './message-id.js';
 
 export interface TransitionOptions {
@@ -25,8 +26,6 @@ export interface PartRef {
   messageId: string;
   part: number;
 }
-
-const FINAL_STATS = new Set(['DELIVRD', 'UNDELIV', 'REJECTD', 'EXPIRED', 'DELETED', 'UNKNOWN']);
 
 export class MessageStore {
   constructor(
@@ -148,7 +147,7 @@ export class MessageStore {
           err,
           now,
           EVENTS_MAXLEN,
-          FINAL_STATS.has(stat) ? 'final' : 'interim',
+          isFinalReceiptStat(stat) ? 'final' : 'interim',
           this.keys.prefix,
         ],
       ),
@@ -215,7 +214,7 @@ export function toView(r: Record<string, string>): MessageView {
     const err = r[`p${i}.err`];
     let state: PartView['state'] = smscId ? 'accepted' : 'pending';
     if (stat === 'DELIVRD') state = 'confirmed';
-    else if (stat && FINAL_STATS.has(stat)) state = 'failed';
+    else if (stat && isFinalReceiptStat(stat)) state = 'failed';
     parts.push({
       index: i,
       smscMessageId: smscId,

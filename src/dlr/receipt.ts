@@ -6,19 +6,12 @@ import {
   tlvUint,
   findTlv,
   statOfMessageState,
+  FINAL_RECEIPT_STATS,
   type ReceiptStat,
   type Tlv,
 } from '../smpp/pdu/index.js';
 
-export type { ReceiptStat };
-export const FINAL_RECEIPT_STATS: readonly ReceiptStat[] = [
-  'DELIVRD',
-  'UNDELIV',
-  'REJECTD',
-  'EXPIRED',
-  'DELETED',
-  'UNKNOWN',
-];
+export { FINAL_RECEIPT_STATS, type ReceiptStat };
 export const INTERIM_RECEIPT_STATS: readonly ReceiptStat[] = ['ACCEPTD', 'ENROUTE'];
 
 export interface ParsedReceipt {

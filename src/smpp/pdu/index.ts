@@ -21,6 +21,8 @@ export {
   MessageState,
   messageStateOf,
   statOfMessageState,
+  isFinalReceiptStat,
+  FINAL_RECEIPT_STATS,
   RECEIPT_STATS,
   type ReceiptStat,
 } from './message-state.js';

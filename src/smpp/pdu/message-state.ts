@@ -50,3 +50,17 @@ export function messageStateOf(stat: ReceiptStat): number {
 export function statOfMessageState(state: number): ReceiptStat | undefined {
   return statByState.get(state);
 }
+
+/** Stats after which the SMSC reports nothing more on a message; ACCEPTD and ENROUTE are interim. */
+export const FINAL_RECEIPT_STATS: readonly ReceiptStat[] = [
+  'DELIVRD',
+  'UNDELIV',
+  'REJECTD',
+  'EXPIRED',
+  'DELETED',
+  'UNKNOWN',
+];
+
+export function isFinalReceiptStat(stat: string): boolean {
+  return (FINAL_RECEIPT_STATS as readonly string[]).includes(stat);
+}
