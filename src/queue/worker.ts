@@ -313,7 +313,8 @@ export class OperatorWorker {
       await this.ack(entry);
       return;
     }
-    if (deps.policy && (await this.refusedByPolicy(entry, record, log))) return;
+    // A message already `sending` (taken over after a crash) may have parts on the air: finish it.
+    if (deps.policy && state !== 'sending' && (await this.refusedByPolicy(entry, record, log))) return;
     // The move to `sending` is the point of no return for a cancel: if it lost the race, drop the entry.
     const started = await store.transition(entry.messageId, 'sending');
     if (!started.changed && started.previous !== 'sending') {
