@@ -16,6 +16,7 @@ import { AdaptiveRate, RedisTokenBucket } from '../throttle/index.js';
 import { CONSUMER_GROUP, LANES, type Lane, type RedisKeys } from './keys.js';
 import type { NewMessage, StoredSegment } from './message.js';
 import type { PolicyCheck } from './enqueue.js';
+import { Permits } from './permits.js';
 import { planSubmits } from './submit-plan.js';
 
 /** What the worker needs of the SMPP layer (the BindManager provides it). */
@@ -81,6 +82,7 @@ export class OperatorWorker {
   private leaseTimer: NodeJS.Timeout | undefined;
   private slotFreed: (() => void) | undefined;
   private readonly maxConcurrent: number;
+  private readonly inflight: Permits;
 
   constructor(private readonly deps: OperatorWorkerDeps) {
     this.reader = deps.redis.duplicate({ enableAutoPipelining: false });
@@ -91,6 +93,9 @@ export class OperatorWorker {
     this.bucket = new RedisTokenBucket(deps.redis, deps.keys.bucket(deps.operator.id), this.rate);
     // Enough messages in progress to keep every window of every bind full.
     this.maxConcurrent = Math.max(1, deps.operator.window * deps.operator.binds * 2);
+    // One permit per window slot: a segment holds it from submit until its acceptance is in Redis, so a
+    // crash duplicates at most window × binds segments.
+    this.inflight = new Permits(Math.max(1, deps.operator.window * deps.operator.binds));
     // Every message in progress listens on this one signal: that many listeners is the design, not a leak.
     setMaxListeners(0, this.abort.signal);
   }
@@ -421,16 +426,20 @@ export class OperatorWorker {
     const { submitter, store, operator } = this.deps;
     for (;;) {
       if (this.abort.signal.aborted) return { kind: 'aborted' };
-      // Tokens are taken per part just before it leaves, so the limit is measured close to the wire.
+      let release: () => void;
       try {
-        await this.bucket.take(1, this.abort.signal);
+        release = await this.inflight.acquire(this.abort.signal);
       } catch (error) {
         if (this.abort.signal.aborted) return { kind: 'aborted' };
         throw error;
       }
-      const result = await submitter.submit(submit, { signal: this.abort.signal });
-      switch (result.outcome) {
-        case 'ok': {
+      let result: SubmitResult;
+      try {
+        // Tokens are taken per part just before it leaves (and after its window permit, so tokens
+        // never wait on a full window): the limit is measured close to the wire.
+        await this.bucket.take(1, this.abort.signal);
+        result = await submitter.submit(submit, { signal: this.abort.signal });
+        if (result.outcome === 'ok') {
           const accepted = await store.partAccepted({ messageId, part }, operator.id, result.messageId, {
             format: operator.messageIdFormat,
             receiptTimeoutMs: operator.receipts ? Math.round(operator.receiptTimeoutHours * 3_600_000) : 0,
@@ -438,6 +447,13 @@ export class OperatorWorker {
           });
           return { kind: 'ok', settled: accepted.settled, state: accepted.state };
         }
+      } catch (error) {
+        if (this.abort.signal.aborted) return { kind: 'aborted' };
+        throw error;
+      } finally {
+        release();
+      }
+      switch (result.outcome) {
         case 'throttle':
           // Not an attempt: the carrier asked us to slow down; the bucket now runs slower.
           this.onThrottle();
