@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    setupFiles: ['./test/helpers/setup.ts'],
     // Integration tests each start a redis-server and SMPP sockets: keep the 2-core CI machine from thrashing.
     maxWorkers: 2,
     testTimeout: 30_000,

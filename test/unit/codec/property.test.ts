@@ -92,8 +92,24 @@ function capacities(result: SplitResult, options: EncodingOptions): { single: nu
 }
 
 /** Units of the next indivisible piece of text (ESC pair, grapheme, or code point of an oversized one). */
+/** Characters that cost two septets (escape + code) with each single-shift table in use. */
+const SHIFTED_CHARS = new Map<NationalLanguage | undefined, ReadonlySet<string>>([
+  [undefined, new Set(EXTENSION_CHARS)],
+  ...(
+    Object.entries(SINGLE_SHIFT_EXTRA) as Array<[NationalLanguage, ReadonlyArray<readonly [number, string]>]>
+  ).map(([language, entries]): [NationalLanguage, ReadonlySet<string>] => [
+    language,
+    new Set([...EXTENSION_CHARS, ...entries.map(([, codePoint]) => char(codePoint))]),
+  ]),
+]);
+
 function nextAtom(result: SplitResult, rest: string, capacity: number): number {
-  if (result.encoding === 'gsm7') return EXTENSION_CHARS.includes(rest[0] ?? '') ? 2 : 1;
+  if (result.encoding === 'gsm7') {
+    const next = rest[0] ?? '';
+    // A character of the default alphabet costs one septet even when a shift table also has it.
+    if (DEFAULT_CHARS.includes(next)) return 1;
+    return SHIFTED_CHARS.get(result.nationalLanguage)?.has(next) ? 2 : 1;
+  }
   if (result.encoding === 'latin1') return 1;
   // The first grapheme is at most a few hundred units long: no need to segment the whole rest.
   const grapheme = graphemes(rest.slice(0, 1000))[0] ?? '';
