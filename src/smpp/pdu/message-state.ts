@@ -52,14 +52,9 @@ export function statOfMessageState(state: number): ReceiptStat | undefined {
 }
 
 /** Stats after which the SMSC reports nothing more on a message; ACCEPTD and ENROUTE are interim. */
-export const FINAL_RECEIPT_STATS: readonly ReceiptStat[] = [
-  'DELIVRD',
-  'UNDELIV',
-  'REJECTD',
-  'EXPIRED',
-  'DELETED',
-  'UNKNOWN',
-];
+export const FINAL_RECEIPT_STATS: readonly ReceiptStat[] = RECEIPT_STATS.filter(
+  (stat) => stat !== 'ACCEPTD' && stat !== 'ENROUTE',
+);
 
 export function isFinalReceiptStat(stat: string): boolean {
   return (FINAL_RECEIPT_STATS as readonly string[]).includes(stat);

@@ -8,19 +8,9 @@ import {
   type DecodedMessage,
 } from '../../../src/codec/index.js';
 import { char, LOCKING_SHIFT_DIFF, SINGLE_SHIFT_EXTRA } from '../../fixtures/codec/gsm-03-38.js';
-import { referencePack } from './helpers.js';
+import { codecError, referencePack } from './helpers.js';
 
 const b = (hexString: string): Buffer => Buffer.from(hexString.replace(/\s+/g, ''), 'hex');
-
-function codecError(fn: () => unknown): CodecError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CodecError);
-    return error as CodecError;
-  }
-  throw new Error('expected a CodecError');
-}
 
 describe('interpretDataCoding', () => {
   it.each([

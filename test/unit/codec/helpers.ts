@@ -2,7 +2,8 @@
  * Reference implementations for the codec tests, written the slow and obvious way so that they do not
  * share code (or bugs) with src/codec.
  */
-import { decodeShortMessage, type Segment, type SplitResult } from '../../../src/codec/index.js';
+import { expect } from 'vitest';
+import { CodecError, decodeShortMessage, type Segment, type SplitResult } from '../../../src/codec/index.js';
 
 export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').toUpperCase();
 
@@ -58,4 +59,15 @@ export function decodeAll(result: SplitResult, packed = false): string {
         }).text,
     )
     .join('');
+}
+
+/** Run `fn`, expecting it to throw a CodecError; returns it so the test can check its code. */
+export function codecError(fn: () => unknown): CodecError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CodecError);
+    return error as CodecError;
+  }
+  throw new Error('expected a CodecError');
 }

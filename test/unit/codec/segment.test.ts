@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   analyseText,
-  CodecError,
   decodeGsm7,
   encodeGsm7,
   GSM7_DEFAULT_ALPHABET,
@@ -14,17 +13,7 @@ import {
   EXTENSION_TABLE,
   SINGLE_SHIFT_EXTRA,
 } from '../../fixtures/codec/gsm-03-38.js';
-import { hex } from './helpers.js';
-
-function codecError(fn: () => unknown): CodecError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CodecError);
-    return error as CodecError;
-  }
-  throw new Error('expected a CodecError');
-}
+import { codecError, hex } from './helpers.js';
 
 describe('GSM 03.38 tables against the fixture', () => {
   it('the default alphabet is the standard grid, septet for septet', () => {
