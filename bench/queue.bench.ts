@@ -8,8 +8,8 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { Gateway } from '../src/app.js';
 import { buildConfig } from '../src/config/index.js';
-import { MessageQueue, RedisKeys } from '../src/queue/index.js';
-import { ManagedRedis } from '../src/redis/index.js';
+import { MessageQueue } from '../src/queue/index.js';
+import { ManagedRedis } from '../src/store/index.js';
 import { SmscSimulator } from '../src/simulator/index.js';
 
 // Count the commands this process sends (every connection: the gateway's and the bench's own).
@@ -53,7 +53,7 @@ async function run(total: number, receipts: boolean): Promise<Record<string, num
   const redis = new Redis(url);
   try {
     await gateway.start();
-    const queue = new MessageQueue(redis, new RedisKeys('bench'), config, () => 'sim');
+    const queue = new MessageQueue(gateway.store.messages, config, () => 'sim');
     const before = await commandsProcessed(redis);
     const tripsBefore = roundTrips;
     const t0 = performance.now();

@@ -2,31 +2,22 @@
 // dependency order (Redis, simulator, sessions, workers, HTTP); stop() takes them down in reverse.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import { HttpApi } from './api/index.js';
 import { parseListen, type Config } from './config/index.js';
-import {
-  isDeliveryReceipt,
-  MessageStore,
-  parseReceipt,
-  ReceiptCorrelator,
-  StateNotifier,
-} from './dlr/index.js';
+import { isDeliveryReceipt, parseReceipt, ReceiptCorrelator, StateNotifier } from './dlr/index.js';
 import { createLogger, type Logger } from './logging/index.js';
 import { GatewayMetrics } from './metrics/index.js';
 import { MoReceiver } from './mo/index.js';
 import { WebhookSender } from './api/webhooks.js';
 import { OptOutList } from './policy/index.js';
+import { MessageQueue, OperatorWorker, Scheduler, type PolicyCheck } from './queue/index.js';
 import {
-  MessageQueue,
-  OperatorWorker,
-  RedisBindLeases,
-  RedisKeys,
-  Scheduler,
+  GatewayStore,
+  ManagedRedis,
+  RedisConnection,
   type BindLeaseOptions,
-  type PolicyCheck,
-} from './queue/index.js';
-import { checkRedisServer, connectRedis, createRedis, ManagedRedis, redactUrl } from './redis/index.js';
+  type RedisBindLeases,
+} from './store/index.js';
 import { SmscSimulator } from './simulator/index.js';
 import { BindManager, CommandStatus, Router, type InboundDeliver } from './smpp/index.js';
 
@@ -49,7 +40,7 @@ export class Gateway {
   readonly metrics = new GatewayMetrics();
   readonly instanceId: string;
   private managedRedis: ManagedRedis | undefined;
-  private redisClient: Redis | undefined;
+  private connection: RedisConnection | undefined;
   private sim: SmscSimulator | undefined;
   private http: HttpApi | undefined;
   private readonly bindManagers = new Map<string, BindManager>();
@@ -59,10 +50,10 @@ export class Gateway {
   private webhooks: WebhookSender | undefined;
   private notifier: StateNotifier | undefined;
   private inbound: MoReceiver | undefined;
-  private redisPing: NodeJS.Timeout | undefined;
   private leases: RedisBindLeases | undefined;
   private httpAddr: { host: string; port: number } | undefined;
   private stopping: Promise<void> | undefined;
+  private storeHandle: GatewayStore | undefined;
 
   constructor(
     readonly config: Config,
@@ -79,9 +70,10 @@ export class Gateway {
     this.instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   }
 
-  get redis(): Redis {
-    if (!this.redisClient) throw new Error('gateway not started');
-    return this.redisClient;
+  /** Everything the gateway keeps in Redis (tests read records and figures through it). */
+  get store(): GatewayStore {
+    if (!this.storeHandle) throw new Error('gateway not started');
+    return this.storeHandle;
   }
 
   get httpAddress(): { host: string; port: number } {
@@ -102,22 +94,25 @@ export class Gateway {
     try {
       await this.startRedis();
       await this.startSimulator();
-      const redis = this.redis;
-      const keys = new RedisKeys(config.redis.keyPrefix);
-      const store = new MessageStore(redis, keys);
+      const store = new GatewayStore(this.connection!.client, config.redis.keyPrefix, {
+        retentionDays: config.messages.retentionDays,
+        eventsMaxLen: config.messages.eventsMaxLen,
+        // Every final state, whatever path reached it, is counted here once.
+        onFinal: (change) => metrics.finalStates.inc({ state: change.state }),
+      });
+      this.storeHandle = store;
       const router = new Router([...config.routes], [...config.shortCodes]);
       const selectOperator = (to: string, from: string) => router.operatorFor(to, from);
-      const optOuts = new OptOutList(redis, keys, { metrics });
-      // The campaign policy as it stands: opt-outs. Checked at enqueue and again just before submission.
+      const optOuts = new OptOutList(store.optOuts, { metrics });
+      // The campaign policy as it stands: opt-outs, checked at enqueue. At send time the worker's claim
+      // reads the opt-out list atomically (store.take), so it needs no second check here.
       const policy: PolicyCheck = async (message) => {
         const refusal = await optOuts.refusalFor(message, config.policy);
         return refusal ? { action: 'refuse', ...refusal } : { action: 'send' };
       };
-      const queue = new MessageQueue(redis, keys, config, selectOperator, policy);
+      const queue = new MessageQueue(store.messages, config, selectOperator, policy);
       this.correlator = new ReceiptCorrelator(
-        redis,
-        keys,
-        store,
+        store.messages,
         config.operators,
         { logger, metrics },
         {
@@ -126,14 +121,13 @@ export class Gateway {
             : {}),
         },
       );
-      this.webhooks = new WebhookSender(redis, keys, config.webhooks, { logger, metrics });
-      this.notifier = new StateNotifier(redis, keys, config.accounts, this.webhooks, {
+      this.webhooks = new WebhookSender(store.webhooks, config.webhooks, { logger, metrics });
+      this.notifier = new StateNotifier(store.messages, config.accounts, this.webhooks, {
         logger,
         consumer: this.instanceId,
       });
       const mo = new MoReceiver({
-        redis,
-        keys,
+        mo: store.mo,
         config,
         queue,
         optOuts,
@@ -146,9 +140,7 @@ export class Gateway {
       this.webhooks.start();
       await this.notifier.start();
       mo.start();
-      const leases = new RedisBindLeases(
-        redis,
-        keys,
+      const leases = store.bindLeases(
         this.instanceId,
         new Map(config.operators.map((o) => [o.id, o.binds])),
         {
@@ -172,15 +164,13 @@ export class Gateway {
           ...this.options.bindManager,
         });
         const worker = new OperatorWorker({
-          redis,
-          keys,
+          store: store.messages,
+          bucket: store.operatorBucket(operator.id),
           config,
           operator,
           submitter: manager,
-          store,
           logger,
           metrics,
-          policy,
           consumerName: `${this.instanceId}-${operator.id}`,
         });
         manager.on('throttled', () => worker.onThrottle());
@@ -190,8 +180,7 @@ export class Gateway {
       for (const manager of this.bindManagers.values()) manager.start();
       for (const worker of this.workers.values()) await worker.start();
       this.scheduler = new Scheduler(
-        redis,
-        keys,
+        store.messages,
         config.operators.map((o) => o.id),
         { logger, metrics },
       );
@@ -200,9 +189,8 @@ export class Gateway {
 
       this.http = new HttpApi({
         config,
-        redis,
-        queue,
         store,
+        queue,
         metrics,
         logger,
         selectOperator,
@@ -234,25 +222,14 @@ export class Gateway {
       });
       url = await this.managedRedis.start();
     }
-    const client = createRedis(url, { logger, name: 'main' });
-    this.redisClient = client;
-    client.on('ready', () => metrics.redisUp.set(1));
-    client.on('close', () => metrics.redisUp.set(0));
-    await connectRedis(client, url);
-    const report = await checkRedisServer(client);
-    for (const warning of report.warnings) logger.warn({ redis: redactUrl(url) }, warning);
-    logger.info(
-      { redis: redactUrl(url), version: report.version, managed: Boolean(this.managedRedis) },
-      'redis ready',
-    );
-    this.redisPing = setInterval(() => {
-      if (client.status !== 'ready') return;
-      const end = metrics.redisLatency.startTimer();
-      client.ping().then(
-        () => end(),
-        () => undefined,
-      );
-    }, 5000);
+    this.connection = await RedisConnection.open(url, {
+      logger,
+      managed: Boolean(this.managedRedis),
+      hooks: {
+        onStatus: (up) => metrics.redisUp.set(up ? 1 : 0),
+        onPing: () => metrics.redisLatency.startTimer(),
+      },
+    });
   }
 
   private async startSimulator(): Promise<void> {
@@ -293,7 +270,7 @@ export class Gateway {
   }
 
   readiness(): { ready: boolean; checks: Record<string, unknown> } {
-    const redisReady = this.redisClient?.status === 'ready';
+    const redisReady = this.connection?.ready ?? false;
     const operators: Record<string, number> = {};
     let operatorsReady = true;
     for (const operator of this.config.operators) {
@@ -331,14 +308,7 @@ export class Gateway {
       ['notifier', async () => await this.notifier?.stop()],
       ['webhooks', async () => await this.webhooks?.stop()],
       ['http', async () => await this.http?.close()],
-      [
-        'redis',
-        async () => {
-          if (this.redisPing) clearInterval(this.redisPing);
-          if (this.redisClient && this.redisClient.status === 'ready') await this.redisClient.quit();
-          else this.redisClient?.disconnect();
-        },
-      ],
+      ['redis', async () => await this.connection?.close()],
       ['simulator', async () => await this.sim?.stop()],
       ['managed redis', async () => await this.managedRedis?.stop()],
     ];

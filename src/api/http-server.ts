@@ -1,13 +1,12 @@
 // The HTTP API (SPEC §4): messages, preview, health, readiness and metrics, on Fastify.
 // Every error leaves as {"error": {"code", "message", "field"?}}; accounts authenticate with a bearer key.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CodecError, previewText } from '../codec/index.js';
 import { parseListen, type AccountConfig, type Config } from '../config/index.js';
-import type { MessageStore } from '../dlr/index.js';
 import type { GatewayMetrics } from '../metrics/index.js';
-import { QueueError, RedisKeys, type MessageQueue, type OperatorSelector } from '../queue/index.js';
+import { QueueError, type MessageQueue, type OperatorSelector } from '../queue/index.js';
+import type { GatewayStore, NewMessage } from '../store/index.js';
 import { RedisTokenBucket } from '../throttle/index.js';
 import { ApiError } from './errors.js';
 import { registerOptOutRoutes } from './optout-routes.js';
@@ -21,9 +20,8 @@ export interface Readiness {
 
 export interface HttpApiDeps {
   config: Config;
-  redis: Redis;
+  store: GatewayStore;
   queue: MessageQueue;
-  store: MessageStore;
   metrics: GatewayMetrics;
   logger: Logger;
   selectOperator: OperatorSelector;
@@ -63,7 +61,6 @@ export class HttpApi {
   private accepting = true;
 
   constructor(private readonly deps: HttpApiDeps) {
-    const keys = new RedisKeys(deps.config.redis.keyPrefix);
     for (const account of deps.config.accounts) {
       for (const key of account.apiKeys) this.accountsByKey.set(key, account);
       const tps = account.tps;
@@ -71,7 +68,7 @@ export class HttpApi {
       if (tps !== undefined) {
         this.accountBuckets.set(
           account.id,
-          new RedisTokenBucket(deps.redis, keys.accountBucket(account.id), { current: () => tps }, (r) =>
+          new RedisTokenBucket(deps.store.accountBucket(account.id), { current: () => tps }, (r) =>
             Math.ceil(r),
           ),
         );
@@ -143,7 +140,7 @@ export class HttpApi {
   }
 
   private requireRedis(): void {
-    if (this.deps.redis.status !== 'ready') {
+    if (!this.deps.store.available) {
       throw new ApiError(503, 'UNAVAILABLE', 'the message store is unreachable: retry later', undefined, {
         'retry-after': '5',
       });
@@ -177,7 +174,7 @@ export class HttpApi {
         return;
       }
       // Redis down mid-request (connection errors) is a retryable 503, not a 500.
-      if (deps.redis.status !== 'ready') {
+      if (!deps.store.available) {
         void reply
           .code(503)
           .header('retry-after', '5')
@@ -260,33 +257,42 @@ export class HttpApi {
       await this.rateLimit(account, messages.length);
       const results: BatchResult[] = new Array<BatchResult>(messages.length);
       // One message's bad input or refusal does not fail the others; Redis going away does (503).
-      const enqueueOne = async (input: unknown, index: number): Promise<void> => {
+      const valid: Array<{ index: number; message: NewMessage }> = [];
+      const refuse = (index: number, error: unknown): void => {
+        const api = toApiError(error);
+        if (!api || api.status >= 500) throw error;
+        deps.metrics.ingressRejected.inc({ ingress: 'http', code: api.code });
+        results[index] = { index, error: api.body().error };
+      };
+      messages.forEach((input, index) => {
         try {
           const message = validateMessage(input, account, {
             now,
             defaultValidityMinutes: this.defaultValidity(input),
           });
-          const result = await deps.queue.enqueue(message, now);
-          deps.metrics.enqueued.inc({ ingress: 'http', class: message.class });
-          results[index] = { index, id: result.id };
+          valid.push({ index, message });
         } catch (error) {
-          const api = toApiError(error);
-          if (!api || api.status >= 500) throw error;
-          deps.metrics.ingressRejected.inc({ ingress: 'http', code: api.code });
-          results[index] = { index, error: api.body().error };
+          refuse(index, error);
         }
-      };
-      const concurrency = 32;
-      for (let start = 0; start < messages.length; start += concurrency) {
-        await Promise.all(messages.slice(start, start + concurrency).map((m, i) => enqueueOne(m, start + i)));
-      }
+      });
+      const outcomes = await deps.queue.enqueueMany(
+        valid.map((v) => v.message),
+        now,
+      );
+      outcomes.forEach((outcome, i) => {
+        const { index, message } = valid[i]!;
+        if (outcome.ok) {
+          deps.metrics.enqueued.inc({ ingress: 'http', class: message.class });
+          results[index] = { index, id: outcome.result.id };
+        } else refuse(index, outcome.error);
+      });
       return reply.code(202).send({ results });
     });
 
     app.get<{ Params: { id: string } }>('/v1/messages/:id', async (request) => {
       const account = this.authenticate(request);
       this.requireRedis();
-      const view = await deps.store.get(request.params.id);
+      const view = await deps.store.messages.get(request.params.id);
       if (!view || view.account !== account.id) {
         throw new ApiError(404, 'NOT_FOUND', `id: no message ${request.params.id} for this account`, 'id');
       }
@@ -296,11 +302,11 @@ export class HttpApi {
     app.delete<{ Params: { id: string } }>('/v1/messages/:id', async (request) => {
       const account = this.authenticate(request);
       this.requireRedis();
-      const view = await deps.store.get(request.params.id);
+      const view = await deps.store.messages.get(request.params.id);
       if (!view || view.account !== account.id) {
         throw new ApiError(404, 'NOT_FOUND', `id: no message ${request.params.id} for this account`, 'id');
       }
-      const { changed, previous } = await deps.store.transition(view.id, 'cancelled');
+      const { changed, previous } = await deps.store.messages.transition(view.id, 'cancelled');
       if (!changed && previous !== 'cancelled') {
         throw new ApiError(
           409,

@@ -1,9 +1,9 @@
 // Validation of a message submitted by an account (HTTP body, Redis ingress entry): one place, so every
 // ingress gives the same errors, each naming its field.
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { IANAZone } from 'luxon';
 import type { AccountConfig, OperatorConfig } from '../config/index.js';
-import { MESSAGE_CLASSES, type MessageClass, type NewMessage } from '../queue/index.js';
+import { MESSAGE_CLASSES, type MessageClass, type NewMessage } from '../store/index.js';
+import { normaliseNumber } from '../numbers/index.js';
 import { ApiError } from './errors.js';
 
 export interface MessageInput {
@@ -44,14 +44,7 @@ function optionalString(input: Record<string, unknown>, field: string, max: numb
   return value;
 }
 
-/** Normalise a phone number to E.164 ("+33612345678"); undefined when it is not a valid number. */
-export function normaliseNumber(raw: string): string | undefined {
-  const compact = raw.replace(/[\s().-]/g, '');
-  const candidate = compact.startsWith('00') ? `+${compact.slice(2)}` : compact;
-  if (!candidate.startsWith('+')) return undefined;
-  const parsed = parsePhoneNumberFromString(candidate);
-  return parsed && parsed.isValid() ? parsed.number : undefined;
-}
+export { normaliseNumber };
 
 /**
  * Validate one message of `account`. `now` fixes "send now"; the operator default validity applies when

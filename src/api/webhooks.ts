@@ -6,19 +6,14 @@
 // secret; `X-Smppgw-Timestamp` is the attempt's time (Unix seconds) and `X-Smppgw-Delivery` the delivery id,
 // the same on every retry, so a receiver can drop the duplicates that at-least-once delivery implies.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WebhooksConfig } from '../config/index.js';
 import type { GatewayMetrics } from '../metrics/index.js';
-import type { RedisKeys } from '../queue/index.js';
-import { LuaScript, replyArray } from '../queue/scripts.js';
+import type { WebhookStore } from '../store/index.js';
 
 export const SIGNATURE_HEADER = 'X-Smppgw-Signature';
 export const TIMESTAMP_HEADER = 'X-Smppgw-Timestamp';
 export const DELIVERY_HEADER = 'X-Smppgw-Delivery';
-
-const enqueueScript = LuaScript.load('webhook-enqueue');
-const claimScript = LuaScript.load('webhook-claim');
 
 /** How long past its own timeout an attempt may run before another instance may take the delivery. */
 const LEASE_MARGIN_MS = 30_000;
@@ -81,8 +76,7 @@ export class WebhookSender {
   private running = false;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly store: WebhookStore,
     private readonly options: WebhooksConfig,
     private readonly deps: WebhookSenderDeps,
   ) {
@@ -109,11 +103,7 @@ export class WebhookSender {
     // The signature is computed now, over the body that will be sent: the secret never reaches Redis.
     if (secret !== undefined && secret !== '') fields.push('sig', signWebhookBody(body, secret));
     const ttlSeconds = Math.ceil(this.options.maxAgeHours * 3600) + 86_400;
-    await enqueueScript.run(
-      this.redis,
-      [this.keys.webhookDelivery(id), this.keys.webhookQueue()],
-      [id, now, ttlSeconds, ...fields],
-    );
+    await this.store.enqueue(id, now, ttlSeconds, fields);
   }
 
   start(): void {
@@ -148,23 +138,19 @@ export class WebhookSender {
   /** One round: take the due deliveries (at most `concurrency`) and attempt them. Returns how many. */
   async poll(): Promise<number> {
     const now = this.clock();
-    const ids = replyArray(
-      await claimScript.run(
-        this.redis,
-        [this.keys.webhookQueue()],
-        [now, this.options.timeoutMs + LEASE_MARGIN_MS, this.options.concurrency],
-      ),
-    ).map(String);
+    const ids = await this.store.claim(
+      now,
+      this.options.timeoutMs + LEASE_MARGIN_MS,
+      this.options.concurrency,
+    );
     await Promise.all(ids.map((id) => this.attempt(id)));
     return ids.length;
   }
 
   private async attempt(id: string): Promise<void> {
-    const key = this.keys.webhookDelivery(id);
-    const queue = this.keys.webhookQueue();
-    const fields = await this.redis.hgetall(key);
+    const fields = await this.store.load(id);
     if (fields.url === undefined || fields.body === undefined) {
-      await this.redis.zrem(queue, id);
+      await this.store.remove(id);
       return;
     }
     const attempt = Number(fields.attempts ?? '0') + 1;
@@ -190,14 +176,14 @@ export class WebhookSender {
     } catch (error) {
       if (this.abort.signal.aborted) {
         // Shutting down: not the receiver's fault, so not an attempt; due again now for another instance.
-        await this.redis.zadd(queue, 'XX', this.clock(), id).catch(() => undefined);
+        await this.store.reschedule(id, this.clock()).catch(() => undefined);
         return;
       }
       failure = describeError(error);
     }
     const log = this.log.child({ delivery: id, url: originOf(fields.url), attempt });
     if (failure === undefined) {
-      await this.redis.multi().del(key).zrem(queue, id).exec();
+      await this.store.remove(id);
       this.deps.metrics?.webhookDeliveries.inc({ result: 'ok' });
       log.debug('webhook delivered');
       return;
@@ -207,16 +193,12 @@ export class WebhookSender {
     const deadline = Number(fields.createdAt ?? now) + this.options.maxAgeHours * 3_600_000;
     const maxAttempts = this.options.maxAttempts;
     if ((maxAttempts !== undefined && attempt >= maxAttempts) || next > deadline) {
-      await this.redis.multi().del(key).zrem(queue, id).exec();
+      await this.store.remove(id);
       this.deps.metrics?.webhookDeliveries.inc({ result: 'abandoned' });
       log.error({ reason: failure }, 'webhook abandoned after its last attempt');
       return;
     }
-    await this.redis
-      .multi()
-      .hset(key, 'attempts', String(attempt), 'lastError', failure)
-      .zadd(queue, 'XX', next, id)
-      .exec();
+    await this.store.reschedule(id, next, { attempts: String(attempt), lastError: failure });
     this.deps.metrics?.webhookDeliveries.inc({ result: 'failed' });
     log.warn({ reason: failure, retryInMs: next - now }, 'webhook failed; will retry');
   }

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { Gateway } from '../app.js';
 import { ConfigError, DEFAULT_CONFIG_FILE, formatIssue, loadConfig } from '../config/index.js';
-import { RedisSetupError } from '../redis/index.js';
+import { RedisSetupError } from '../store/index.js';
 import type { CliIo } from './io.js';
 
 export async function runStart(argv: string[], io: CliIo): Promise<number> {

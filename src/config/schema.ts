@@ -387,7 +387,11 @@ export const queueSchema = z
     path: ['retryInitialMs'],
   });
 
-export const messagesSchema = z.strictObject({ retentionDays: positive().default(7) });
+export const messagesSchema = z.strictObject({
+  retentionDays: positive().default(7),
+  // Each account's event stream is capped near this many entries (XADD MAXLEN ~): the oldest go first.
+  eventsMaxLen: int(1000).default(1_000_000),
+});
 
 export const shutdownSchema = z.strictObject({ drainTimeoutMs: int(0).default(5000) });
 

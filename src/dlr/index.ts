@@ -1,14 +1,6 @@
-// Every message's fate: the message store (record, history, parts), receipt parsing, SMSC id
-// normalisation and the correlation of receipts with the parts they report on.
-export {
-  MessageStore,
-  toView,
-  toFigures,
-  type Figures,
-  type PartRef,
-  type TransitionOptions,
-} from './message-store.js';
-export { smscIdForms } from './message-id.js';
+// Receipts: parsing deliver_sm receipts (TLVs first, then the text), their correlation with the parts
+// they report on (through the store, in batches, holding early ones), and the state notifier that sends
+// every state change to its owner's webhook.
 export {
   parseReceipt,
   isDeliveryReceipt,

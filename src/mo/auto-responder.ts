@@ -1,16 +1,12 @@
 // The auto-responder of a short code (SPEC §3): every MO gets the configured reply, except stop keywords.
 // Its loop guard: at most one automatic reply per number per interval (SET NX EX, shared by every instance),
 // and never one to an originator that is not a phone number (decided by the caller, see originator.ts).
-import type { Redis } from 'ioredis';
 import type { ShortCodeConfig } from '../config/index.js';
-import type { RedisKeys } from '../queue/index.js';
+import type { MoStore } from '../store/index.js';
 import type { MoRoute } from './keyword-router.js';
 
 export class AutoResponder {
-  constructor(
-    private readonly redis: Redis,
-    private readonly keys: RedisKeys,
-  ) {}
+  constructor(private readonly mo: MoStore) {}
 
   /**
    * The text to send back to `number` (E.164) for an MO on `route`, or undefined. Taking the answer takes the
@@ -20,13 +16,7 @@ export class AutoResponder {
     const responder = shortCode.autoResponder;
     if (!responder?.enabled || route === 'stop') return undefined;
     if (responder.intervalMinutes === 0) return responder.text;
-    const taken = await this.redis.set(
-      this.keys.autoReplyGuard(shortCode.code, number),
-      '1',
-      'EX',
-      responder.intervalMinutes * 60,
-      'NX',
-    );
-    return taken === 'OK' ? responder.text : undefined;
+    const taken = await this.mo.takeReplyGuard(shortCode.code, number, responder.intervalMinutes * 60);
+    return taken ? responder.text : undefined;
   }
 }

@@ -3,14 +3,14 @@
 // the auto-responder answer, then forward it to the account (event stream and webhook).
 // Everything here may run again for the same message (at-least-once routing), so each effect is idempotent
 // or keyed by the message id: opt-out set operations, replies deduplicated by clientRef, webhook delivery ids.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WebhookSender } from '../api/webhooks.js';
 import { CodecError } from '../codec/index.js';
 import type { AccountConfig, Config, ShortCodeConfig } from '../config/index.js';
 import type { GatewayMetrics } from '../metrics/index.js';
 import type { OptOutList } from '../policy/index.js';
-import { EVENTS_MAXLEN, QueueError, type MessageQueue, type RedisKeys } from '../queue/index.js';
+import { QueueError, type MessageQueue } from '../queue/index.js';
+import type { MoStore } from '../store/index.js';
 import { AutoResponder } from './auto-responder.js';
 import { KeywordRouter, type MoRoute, type RouteDecision } from './keyword-router.js';
 import { originatorE164 } from './originator.js';
@@ -28,8 +28,7 @@ export interface MoOutcome {
 }
 
 export interface MoHandlerDeps {
-  redis: Redis;
-  keys: RedisKeys;
+  mo: MoStore;
   config: Config;
   queue: Pick<MessageQueue, 'enqueue'>;
   optOuts: OptOutList;
@@ -72,7 +71,7 @@ export class MoHandler {
     }
     this.defaultRouter = KeywordRouter.forShortCode(config.keywords, undefined);
     this.accounts = new Map(config.accounts.map((a) => [a.id, a]));
-    this.autoResponder = new AutoResponder(deps.redis, deps.keys);
+    this.autoResponder = new AutoResponder(deps.mo);
   }
 
   shortCodeFor(to: string): ShortCodeConfig | undefined {
@@ -89,7 +88,7 @@ export class MoHandler {
       const decision = this.defaultRouter.route(mo.text);
       log.warn(
         { to: mo.to, keywordRoute: decision.route },
-        'MO to a number that is not a configured short code: published as an event only',
+        'MO to a number that is not a configured short code: published on the unrouted MO stream only',
       );
       await this.publish(mo, { route: 'default' }, number, undefined);
       deps.metrics?.mo.inc({ route: 'default' });
@@ -249,6 +248,7 @@ export class MoHandler {
     if (mo.incomplete) fields.push('missing', mo.missing.join(','));
     if (mo.decodeError !== undefined) fields.push('decodeError', mo.decodeError);
     fields.push('at', String(mo.receivedAt));
-    await this.deps.redis.xadd(this.deps.keys.events(), 'MAXLEN', '~', EVENTS_MAXLEN, '*', ...fields);
+    // An MO to a number no account owns has no account stream: it goes to the operators' own stream.
+    await this.deps.mo.publish(account, fields);
   }
 }

@@ -3,13 +3,13 @@
 // safely in Redis, so deliver_sm_resp never acknowledges something a crash could lose; routing then runs
 // inline, and if it fails (or this instance dies) the sweeper of any instance retries it from the inbox.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WebhookSender } from '../api/webhooks.js';
 import type { Config } from '../config/index.js';
 import type { GatewayMetrics } from '../metrics/index.js';
 import type { OptOutList } from '../policy/index.js';
-import type { MessageQueue, RedisKeys } from '../queue/index.js';
+import type { MessageQueue } from '../queue/index.js';
+import type { MoStore } from '../store/index.js';
 import type { InboundDeliver } from '../smpp/types.js';
 import { decodeInbound } from './inbound-part.js';
 import { MoHandler, type MoOutcome } from './mo-handler.js';
@@ -21,8 +21,7 @@ const ROUTING_LEASE_MS = 30_000;
 const STALE_AFTER_MS = 5_000;
 
 export interface MoReceiverDeps {
-  redis: Redis;
-  keys: RedisKeys;
+  mo: MoStore;
   config: Config;
   queue: Pick<MessageQueue, 'enqueue'>;
   optOuts: OptOutList;
@@ -55,12 +54,11 @@ export class MoReceiver {
     this.log = deps.logger.child({ component: 'mo' });
     this.clock = deps.clock ?? Date.now;
     this.instanceId = deps.instanceId ?? randomBytes(6).toString('hex');
-    this.reassembly = new MoReassembly(deps.redis, deps.keys, {
+    this.reassembly = new MoReassembly(deps.mo, {
       timeoutSeconds: deps.config.mo.reassemblyTimeoutSeconds,
     });
     this.handler = new MoHandler({
-      redis: deps.redis,
-      keys: deps.keys,
+      mo: deps.mo,
       config: deps.config,
       queue: deps.queue,
       optOuts: deps.optOuts,

@@ -2,7 +2,7 @@
 // short code (another application), to which nothing is ever sent back: replying to a machine is how
 // two auto-responders end up in a loop.
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import { normaliseNumber } from '../api/message-input.js';
+import { normaliseNumber } from '../numbers/index.js';
 
 // SMPP 3.4 §5.2.5 type of number.
 const TON_INTERNATIONAL = 1;

@@ -4,15 +4,10 @@
 // the operator's MO inbox stream. A reassembly still incomplete at its deadline moves there too, flagged
 // incomplete (mo-expire.lua), so a missing part never makes a message vanish. Entries leave the inbox only
 // once routed: routing is at least once, whatever instance does it.
-import type { Redis } from 'ioredis';
 import { decodeShortMessage } from '../codec/index.js';
-import type { RedisKeys } from '../queue/index.js';
-import { LuaScript, replyArray } from '../queue/scripts.js';
+import type { MoStore } from '../store/index.js';
 import { MoError } from './errors.js';
 import type { InboundPart } from './inbound-part.js';
-
-const moPartScript = LuaScript.load('mo-part', { lib: 'lib-mo' });
-const moExpireScript = LuaScript.load('mo-expire', { lib: 'lib-mo' });
 
 /** One part as stored in Redis (JSON). */
 interface StoredPart {
@@ -153,8 +148,7 @@ export function parseInboxEntry(operatorId: string, entryId: string, flat: reado
 
 export class MoReassembly {
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly mo: MoStore,
     private readonly options: ReassemblyOptions,
   ) {}
 
@@ -163,13 +157,10 @@ export class MoReassembly {
    * until the last one arrives. Resolves once Redis has it: only then may deliver_sm_resp go back.
    */
   async store(part: InboundPart): Promise<StoreOutcome> {
-    const inbox = this.keys.moInbox(part.operatorId);
     const meta = ['op', part.operatorId, 'from', part.from, 'ton', part.sourceAddrTon, 'to', part.to];
     meta.push('at', part.receivedAt);
     if (!part.concat) {
-      const entryId = await this.redis.xadd(
-        inbox,
-        '*',
+      const entryId = await this.mo.addToInbox(part.operatorId, [
         ...meta.map(String),
         'total',
         '1',
@@ -179,36 +170,28 @@ export class MoReassembly {
         '0',
         'parts',
         JSON.stringify([storedPart(part, 1)]),
-      );
+      ]);
       if (entryId === null) throw new MoError('MO_STORE_FAILED', 'XADD to the MO inbox returned no id');
       return { status: 'complete', entryId };
     }
     const { reference, total, sequence, via } = part.concat;
     const ref = `${via}-${reference}`;
     const timeoutSeconds = this.options.timeoutSeconds;
-    const reply = replyArray(
-      await moPartScript.run(
-        this.redis,
-        [
-          this.keys.moParts(part.operatorId, part.from, part.to, ref),
-          this.keys.moPending(part.operatorId),
-          this.keys.moDone(part.operatorId, part.from, part.to, ref),
-          inbox,
-        ],
-        [
-          sequence,
-          total,
-          JSON.stringify(storedPart(part, sequence)),
-          part.digest,
-          part.receivedAt + timeoutSeconds * 1000,
-          // Outlives the deadline by far: the sweeper, not this TTL, ends a reassembly.
-          timeoutSeconds * 4 + 86_400,
-          timeoutSeconds,
-          ...meta,
-          'ref',
-          ref,
-        ],
-      ),
+    const reply = await this.mo.addPart(
+      { operatorId: part.operatorId, from: part.from, to: part.to, reference: ref },
+      [
+        sequence,
+        total,
+        JSON.stringify(storedPart(part, sequence)),
+        part.digest,
+        part.receivedAt + timeoutSeconds * 1000,
+        // Outlives the deadline by far: the sweeper, not this TTL, ends a reassembly.
+        timeoutSeconds * 4 + 86_400,
+        timeoutSeconds,
+        ...meta,
+        'ref',
+        ref,
+      ],
     );
     switch (reply[0]) {
       case 'duplicate':
@@ -224,50 +207,31 @@ export class MoReassembly {
 
   /** Move every reassembly of the operator past its deadline to the inbox; returns the new entry ids. */
   async expire(operatorId: string, now: number, limit = 100): Promise<string[]> {
-    const pending = this.keys.moPending(operatorId);
-    const due = await this.redis.zrangebyscore(pending, '-inf', now, 'LIMIT', 0, limit);
-    const ids: string[] = [];
-    for (const member of due) {
-      const reply = await moExpireScript.run(
-        this.redis,
-        [pending, member, this.keys.moInbox(operatorId)],
-        [now],
-      );
-      if (typeof reply === 'string') ids.push(reply);
-    }
-    return ids;
+    return this.mo.expire(operatorId, now, limit);
   }
 
   async read(operatorId: string, entryId: string): Promise<AssembledMo | undefined> {
-    const entries = await this.redis.xrange(this.keys.moInbox(operatorId), entryId, entryId);
-    const entry = entries[0];
+    const entry = await this.mo.readInbox(operatorId, entryId);
     return entry ? parseInboxEntry(operatorId, entry[0], entry[1]) : undefined;
   }
 
   /** Inbox entries older than `olderThanMs`: their routing failed or their instance died. */
   async stale(operatorId: string, now: number, olderThanMs: number, count = 50): Promise<string[]> {
-    const end = Math.max(0, now - olderThanMs);
-    const entries = await this.redis.xrange(this.keys.moInbox(operatorId), '-', String(end), 'COUNT', count);
-    return entries.map(([id]) => id);
+    return this.mo.inboxUpTo(operatorId, Math.max(0, now - olderThanMs), count);
   }
 
   /** Take the routing of an entry for `leaseMs`; false when another instance holds it. */
   async claim(operatorId: string, entryId: string, holder: string, leaseMs: number): Promise<boolean> {
-    const ok = await this.redis.set(this.keys.moClaim(operatorId, entryId), holder, 'PX', leaseMs, 'NX');
-    return ok === 'OK';
+    return this.mo.claim(operatorId, entryId, holder, leaseMs);
   }
 
   /** The entry is routed: remove it (and its claim). */
   async done(operatorId: string, entryId: string): Promise<void> {
-    await this.redis
-      .multi()
-      .xdel(this.keys.moInbox(operatorId), entryId)
-      .del(this.keys.moClaim(operatorId, entryId))
-      .exec();
+    await this.mo.done(operatorId, entryId);
   }
 
   /** Reassemblies in progress for the operator (for metrics and tests). */
   async pendingCount(operatorId: string): Promise<number> {
-    return this.redis.zcard(this.keys.moPending(operatorId));
+    return this.mo.pendingCount(operatorId);
   }
 }

@@ -1,11 +1,10 @@
 // The opt-out (suppression) list of each account: E.164 numbers with when and how they opted out. Fed by
 // stop keywords in MO, the HTTP API and CSV import; read before marketing leaves (SPEC §3, OPTED_OUT).
 // One Redis hash per account (number → JSON {at, source}): HEXISTS is the hot-path check.
-import type { Redis } from 'ioredis';
 import { parse } from 'csv-parse/sync';
-import { normaliseNumber } from '../api/message-input.js';
+import { normaliseNumber } from '../numbers/index.js';
 import type { GatewayMetrics } from '../metrics/index.js';
-import type { RedisKeys } from '../queue/index.js';
+import type { OptOutStore } from '../store/index.js';
 
 export interface OptOutEntry {
   /** E.164, e.g. "+33612345678". */
@@ -72,15 +71,14 @@ function csvField(value: string): string {
 
 export class OptOutList {
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly store: OptOutStore,
     private readonly deps: { metrics?: GatewayMetrics | undefined } = {},
   ) {}
 
   /** Is the number on the account's list? Takes E.164 (other forms are normalised first). */
   async has(account: string, number: string): Promise<boolean> {
     const key = normaliseNumber(number) ?? number;
-    return (await this.redis.hexists(this.keys.optOuts(account), key)) === 1;
+    return this.store.has(account, key);
   }
 
   /**
@@ -98,7 +96,7 @@ export class OptOutList {
 
   async get(account: string, number: string): Promise<OptOutEntry | undefined> {
     const key = storedForm(number);
-    return parseEntry(key, await this.redis.hget(this.keys.optOuts(account), key));
+    return parseEntry(key, await this.store.get(account, key));
   }
 
   /** Add a number; an existing opt-out keeps its original time and source. */
@@ -109,23 +107,22 @@ export class OptOutList {
     at: number = Date.now(),
   ): Promise<{ added: boolean; entry: OptOutEntry }> {
     const key = storedForm(number);
-    const listKey = this.keys.optOuts(account);
-    const added = (await this.redis.hsetnx(listKey, key, JSON.stringify({ at, source }))) === 1;
+    const added = (await this.store.addMissing(account, [[key, JSON.stringify({ at, source })]])) === 1;
     if (added) {
       this.deps.metrics?.optOuts.inc({ account });
       return { added, entry: { number: key, at, source } };
     }
-    const existing = parseEntry(key, await this.redis.hget(listKey, key));
+    const existing = parseEntry(key, await this.store.get(account, key));
     return { added, entry: existing ?? { number: key, at, source } };
   }
 
   /** Remove a number (opt back in); false when it was not on the list. */
   async remove(account: string, number: string): Promise<boolean> {
-    return (await this.redis.hdel(this.keys.optOuts(account), storedForm(number))) === 1;
+    return this.store.remove(account, storedForm(number));
   }
 
   async count(account: string): Promise<number> {
-    return this.redis.hlen(this.keys.optOuts(account));
+    return this.store.count(account);
   }
 
   /** One page of the list (HSCAN: pages may vary in size); nextCursor null at the end. */
@@ -133,12 +130,7 @@ export class OptOutList {
     account: string,
     options: { cursor?: string; count?: number } = {},
   ): Promise<{ entries: OptOutEntry[]; nextCursor: string | null }> {
-    const [next, flat] = await this.redis.hscan(
-      this.keys.optOuts(account),
-      options.cursor ?? '0',
-      'COUNT',
-      options.count ?? 500,
-    );
+    const [next, flat] = await this.store.scan(account, options.cursor ?? '0', options.count ?? 500);
     const entries: OptOutEntry[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const entry = parseEntry(flat[i]!, flat[i + 1]!);
@@ -224,19 +216,15 @@ export class OptOutList {
       const source = (sourceColumn !== undefined ? record[sourceColumn] : undefined) || defaultSource;
       if (!valid.has(number)) valid.set(number, source.slice(0, 64));
     }
-    const listKey = this.keys.optOuts(account);
     let added = 0;
     const items = [...valid];
     for (let i = 0; i < items.length; i += IMPORT_BATCH) {
-      const pipeline = this.redis.pipeline();
-      for (const [number, source] of items.slice(i, i + IMPORT_BATCH)) {
-        pipeline.hsetnx(listKey, number, JSON.stringify({ at, source }));
-      }
-      const results = (await pipeline.exec()) ?? [];
-      for (const [error, reply] of results) {
-        if (error) throw error;
-        if (reply === 1) added += 1;
-      }
+      added += await this.store.addMissing(
+        account,
+        items
+          .slice(i, i + IMPORT_BATCH)
+          .map(([number, source]) => [number, JSON.stringify({ at, source })] as const),
+      );
     }
     if (added > 0) this.deps.metrics?.optOuts.inc({ account }, added);
     return { imported: valid.size, added, invalid };

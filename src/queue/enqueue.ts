@@ -1,16 +1,19 @@
-// Enqueue: every ingress (HTTP, Redis stream, SMPP server) ends here. The message is encoded and split
-// now, so the record holds the exact parts to submit, and the call returns only once Redis has it all.
-import type { Redis } from 'ioredis';
+// Enqueue: every ingress (HTTP, Redis stream, SMPP server) ends here. Messages are routed, encoded and
+// split now, so the record holds the exact parts to submit, and written in batches through the store:
+// a batch is one Redis call, and single messages arriving together are batched too. A call returns only
+// once Redis has the message.
 import { splitMessage, type EncodingOptions, type SplitResult } from '../codec/index.js';
 import type { AccountConfig, Config, OperatorConfig } from '../config/index.js';
+import {
+  Batcher,
+  newMessageId,
+  type MessageState,
+  type MessageStore,
+  type NewMessage,
+  type NewRecord,
+  type StoredSegment,
+} from '../store/index.js';
 import { QueueError } from './errors.js';
-import { newMessageId } from './ids.js';
-import type { RedisKeys } from './keys.js';
-import type { MessageState, NewMessage, StoredSegment } from './message.js';
-import { replyArray, scripts } from './scripts.js';
-
-export const EVENTS_MAXLEN = 1_000_000;
-const CLIENT_REF_TTL_SECONDS = 24 * 3600;
 
 export interface EnqueueResult {
   id: string;
@@ -21,6 +24,9 @@ export interface EnqueueResult {
   /** true when clientRef matched an earlier message: `id` is that message's. */
   duplicate: boolean;
 }
+
+/** One message's outcome in a batch: its result, or the error that refused it alone. */
+export type EnqueueOutcome = { ok: true; result: EnqueueResult } | { ok: false; error: unknown };
 
 export type OperatorSelector = (to: string, from: string) => string | undefined;
 
@@ -56,150 +62,186 @@ export function storedSegments(split: SplitResult): StoredSegment[] {
   }));
 }
 
+interface Planned {
+  index: number;
+  message: NewMessage;
+  operator: OperatorConfig;
+  split: SplitResult;
+}
+
 export class MessageQueue {
   private readonly operators: Map<string, OperatorConfig>;
   private readonly accounts: Map<string, AccountConfig>;
+  private readonly singles: Batcher<{ message: NewMessage; now: number }, EnqueueOutcome>;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly store: MessageStore,
     private readonly config: Config,
     private readonly selectOperator: OperatorSelector,
     private readonly policy?: PolicyCheck,
   ) {
     this.operators = new Map(config.operators.map((o) => [o.id, o]));
     this.accounts = new Map(config.accounts.map((a) => [a.id, a]));
-  }
-
-  /** Allocate a concatenation reference that rotates per destination (never shared by two live messages). */
-  private async nextReference(to: string, modulo: number): Promise<number> {
-    const key = this.keys.concatReference(to);
-    const n = await this.redis.incr(key);
-    if (n === 1) await this.redis.expire(key, 7 * 24 * 3600);
-    return n % modulo;
-  }
-
-  async enqueue(message: NewMessage, now: number = Date.now()): Promise<EnqueueResult> {
-    const operatorId = this.selectOperator(message.to, message.from);
-    const operator = operatorId ? this.operators.get(operatorId) : undefined;
-    if (!operator) throw new QueueError('NO_ROUTE', `to: no route to ${message.to}`);
-    const options = encodingOptionsFor(operator, this.accounts.get(message.account));
-    let split = splitMessage(message.text, { ...options, reference: 0 });
-    if (split.segments.length > 1) {
-      const modulo = operator.concatenation === 'udh16' ? 65536 : 256;
-      split = splitMessage(message.text, {
-        ...options,
-        reference: await this.nextReference(message.to, modulo),
-      });
-    }
-    const lane = message.class === 'transactional' ? 'transactional' : 'marketing';
-    const stream = this.keys.stream(operator.id, lane);
-    const depth = await this.redis.xlen(stream);
-    if (depth >= this.config.queue.maxDepth) {
-      throw new QueueError(
-        'QUEUE_FULL',
-        `the queue for operator ${operator.id} is full (${depth} messages): retry later`,
-        {
-          retryable: true,
-        },
-      );
-    }
-    const policy = this.policy ? await this.policy(message, now) : undefined;
-    if (policy?.action === 'defer' && policy.until > (message.sendAt ?? 0)) {
-      message = { ...message, sendAt: policy.until };
-    }
-    const scheduled = message.sendAt !== undefined && message.sendAt > now;
-    const id = newMessageId(now);
-    const fields: Array<string | number> = [
-      'id',
-      id,
-      'account',
-      message.account,
-      'to',
-      message.to,
-      'from',
-      message.from,
-      'text',
-      message.text,
-      'class',
-      message.class,
-      'lane',
-      lane,
-      'operator',
-      operator.id,
-      'encoding',
-      split.encoding,
-      'dataCoding',
-      split.dataCoding,
-      'segments',
-      split.segments.length,
-      'segs',
-      JSON.stringify(storedSegments(split)),
-      'attempts',
-      0,
-    ];
-    const optional: Array<[string, string | number | undefined]> = [
-      ['sendAt', message.sendAt],
-      ['validUntil', message.validUntil],
-      ['clientRef', message.clientRef],
-      ['callbackUrl', message.callbackUrl],
-      ['campaignId', message.campaignId],
-      ['zone', message.zone],
-    ];
-    for (const [name, value] of optional) if (value !== undefined) fields.push(name, value);
-    const refused = policy?.action === 'refuse' ? policy : undefined;
-    const state: MessageState = refused ? 'error' : scheduled ? 'scheduled' : 'queued';
-    const reply = replyArray(
-      await scripts.enqueue.run(
-        this.redis,
-        [
-          this.keys.message(id),
-          scheduled ? this.keys.scheduled(operator.id) : stream,
-          message.clientRef ? this.keys.clientRef(message.account, message.clientRef) : this.keys.message(id),
-          this.keys.events(),
-        ],
-        [
-          id,
-          refused ? 'none' : scheduled ? 'scheduled' : 'stream',
-          message.sendAt ?? 0,
-          message.clientRef ? CLIENT_REF_TTL_SECONDS : 0,
+    // Concurrent single-message requests share one Redis call; `now` is each request's own.
+    this.singles = new Batcher(async (items) => {
+      const out: EnqueueOutcome[] = [];
+      // Items of one flush almost always share their millisecond; group by it to keep each one's clock.
+      const byNow = new Map<number, number[]>();
+      items.forEach((item, i) => byNow.set(item.now, [...(byNow.get(item.now) ?? []), i]));
+      for (const [now, indexes] of byNow) {
+        const results = await this.enqueueMany(
+          indexes.map((i) => items[i]!.message),
           now,
-          this.config.messages.retentionDays * 86_400,
-          EVENTS_MAXLEN,
-          lane,
-          state,
-          this.keys.prefix,
-          refused?.code ?? '',
-          refused?.message ?? '',
-          ...fields,
-        ],
-      ),
+        );
+        indexes.forEach((i, j) => (out[i] = results[j]!));
+      }
+      return out;
+    });
+  }
+
+  /** Enqueue one message; throws its refusal (QueueError, CodecError) or a Redis failure. */
+  async enqueue(message: NewMessage, now: number = Date.now()): Promise<EnqueueResult> {
+    const outcome = await this.singles.add({ message, now });
+    if (!outcome.ok) throw outcome.error;
+    return outcome.result;
+  }
+
+  /**
+   * Enqueue a batch in one Redis call. One message's bad input or refusal does not fail the others (its
+   * outcome carries the error); Redis going away fails the whole call.
+   */
+  async enqueueMany(messages: readonly NewMessage[], now: number = Date.now()): Promise<EnqueueOutcome[]> {
+    const outcomes: EnqueueOutcome[] = new Array<EnqueueOutcome>(messages.length);
+    const planned: Planned[] = [];
+    const needsReference: Planned[] = [];
+    messages.forEach((message, index) => {
+      try {
+        const operatorId = this.selectOperator(message.to, message.from);
+        const operator = operatorId ? this.operators.get(operatorId) : undefined;
+        if (!operator) throw new QueueError('NO_ROUTE', `to: no route to ${message.to}`);
+        const options = encodingOptionsFor(operator, this.accounts.get(message.account));
+        const split = splitMessage(message.text, { ...options, reference: 0 });
+        const plan = { index, message, operator, split };
+        planned.push(plan);
+        if (split.segments.length > 1) needsReference.push(plan);
+      } catch (error) {
+        outcomes[index] = { ok: false, error };
+      }
+    });
+    // Multi-part messages get their concatenation reference in one round trip for the whole batch.
+    const references = await this.store.nextReferences(needsReference.map((p) => p.message.to));
+    needsReference.forEach((plan, i) => {
+      const options = encodingOptionsFor(plan.operator, this.accounts.get(plan.message.account));
+      const modulo = plan.operator.concatenation === 'udh16' ? 65536 : 256;
+      plan.split = splitMessage(plan.message.text, { ...options, reference: references[i]! % modulo });
+    });
+
+    const full = await this.fullQueues(planned);
+    const verdicts = await Promise.all(
+      planned.map((p) => (this.policy ? this.policy(p.message, now) : Promise.resolve(undefined))),
     );
-    if (reply[0] === 'duplicate') {
-      const firstId = String(reply[1]);
-      const first = await this.redis.hmget(
-        this.keys.message(firstId),
-        'state',
-        'segments',
-        'encoding',
-        'operator',
-      );
-      return {
-        id: firstId,
-        state: (first[0] as MessageState | null) ?? state,
-        segments: Number(first[1] ?? split.segments.length),
-        encoding: (first[2] as SplitResult['encoding'] | null) ?? split.encoding,
-        operator: first[3] ?? operator.id,
-        duplicate: true,
+    const records: NewRecord[] = [];
+    const written: Array<{ plan: Planned; record: NewRecord }> = [];
+    planned.forEach((plan, i) => {
+      const { message, operator, split } = plan;
+      const lane = message.class === 'transactional' ? 'transactional' : 'marketing';
+      const depth = full.get(`${operator.id}|${lane}`);
+      if (depth !== undefined) {
+        outcomes[plan.index] = {
+          ok: false,
+          error: new QueueError(
+            'QUEUE_FULL',
+            `the queue for operator ${operator.id} is full (${depth} messages): retry later`,
+            { retryable: true },
+          ),
+        };
+        return;
+      }
+      const verdict = verdicts[i];
+      let sendAt = message.sendAt;
+      if (verdict?.action === 'defer' && verdict.until > (sendAt ?? 0)) sendAt = verdict.until;
+      const scheduled = sendAt !== undefined && sendAt > now;
+      const refused = verdict?.action === 'refuse' ? verdict : undefined;
+      const record: NewRecord = {
+        context: {
+          id: newMessageId(now),
+          account: message.account,
+          ...(message.clientRef !== undefined ? { clientRef: message.clientRef } : {}),
+          ...(message.campaignId !== undefined ? { campaignId: message.campaignId } : {}),
+          hasCallback: message.callbackUrl !== undefined,
+          segments: split.segments.length,
+          to: message.to,
+          class: message.class,
+        },
+        meta: {
+          from: message.from,
+          operator: operator.id,
+          encoding: split.encoding,
+          dataCoding: split.dataCoding,
+          segs: storedSegments(split),
+          ...(message.callbackUrl !== undefined ? { callbackUrl: message.callbackUrl } : {}),
+          ...(message.zone !== undefined ? { zone: message.zone } : {}),
+          ...(sendAt !== undefined ? { sendAt } : {}),
+          ...(message.validUntil !== undefined ? { validUntil: message.validUntil } : {}),
+        },
+        lane,
+        state: refused ? 'error' : scheduled ? 'scheduled' : 'queued',
+        ...(scheduled ? { dueMs: sendAt } : {}),
+        ...(refused ? { error: { code: refused.code, message: refused.message } } : {}),
       };
+      records.push(record);
+      written.push({ plan, record });
+    });
+    const results = await this.store.write(records, now);
+    const duplicates = await Promise.all(
+      results.map((r) => (r.written ? undefined : this.store.summary(r.duplicateOf))),
+    );
+    written.forEach(({ plan, record }, i) => {
+      const result = results[i]!;
+      if (result.written) {
+        outcomes[plan.index] = {
+          ok: true,
+          result: {
+            id: record.context.id,
+            state: record.state,
+            segments: plan.split.segments.length,
+            encoding: plan.split.encoding,
+            operator: plan.operator.id,
+            duplicate: false,
+          },
+        };
+        return;
+      }
+      const first = duplicates[i];
+      outcomes[plan.index] = {
+        ok: true,
+        result: {
+          id: result.duplicateOf,
+          state: first?.state ?? record.state,
+          segments: first?.segments ?? plan.split.segments.length,
+          encoding: (first?.encoding as SplitResult['encoding'] | undefined) ?? plan.split.encoding,
+          operator: first?.operator ?? plan.operator.id,
+          duplicate: true,
+        },
+      };
+    });
+    return outcomes;
+  }
+
+  /** The operator lanes of this batch that are at `queue.maxDepth`, with their depth. */
+  private async fullQueues(planned: readonly Planned[]): Promise<Map<string, number>> {
+    const lanes = new Map<string, { operator: string; lane: 'transactional' | 'marketing' }>();
+    for (const { operator, message } of planned) {
+      const lane = message.class === 'transactional' ? 'transactional' : 'marketing';
+      lanes.set(`${operator.id}|${lane}`, { operator: operator.id, lane });
     }
-    return {
-      id,
-      state,
-      segments: split.segments.length,
-      encoding: split.encoding,
-      operator: operator.id,
-      duplicate: false,
-    };
+    const full = new Map<string, number>();
+    await Promise.all(
+      [...lanes].map(async ([key, { operator, lane }]) => {
+        const depth = await this.store.depth(operator, lane);
+        if (depth >= this.config.queue.maxDepth) full.set(key, depth);
+      }),
+    );
+    return full;
   }
 }

@@ -1,10 +1,8 @@
 // Moves due entries of the scheduled sets (send-at, quiet-hour deferrals, retry back-off) into their
 // streams, and samples queue depths for the metrics. Safe to run on every instance: the move is atomic.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics/index.js';
-import { LANES, type RedisKeys } from './keys.js';
-import { scripts } from './scripts.js';
+import { LANES, type MessageStore } from '../store/index.js';
 
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -12,8 +10,7 @@ export class Scheduler {
   private lastSample = 0;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly store: MessageStore,
     private readonly operatorIds: readonly string[],
     private readonly deps: { logger: Logger; metrics?: GatewayMetrics; intervalMs?: number },
   ) {}
@@ -39,17 +36,7 @@ export class Scheduler {
     let moved = 0;
     for (const op of this.operatorIds) {
       for (;;) {
-        const n = Number(
-          await scripts.moveDue.run(
-            this.redis,
-            [
-              this.keys.scheduled(op),
-              this.keys.stream(op, 'transactional'),
-              this.keys.stream(op, 'marketing'),
-            ],
-            [500],
-          ),
-        );
+        const n = await this.store.moveDue(op, 0, 500);
         moved += n;
         if (n < 500) break;
       }
@@ -65,8 +52,8 @@ export class Scheduler {
     let scheduled = 0;
     for (const op of this.operatorIds) {
       for (const lane of LANES)
-        metrics.queueDepth.set({ operator: op, lane }, await this.redis.xlen(this.keys.stream(op, lane)));
-      scheduled += await this.redis.zcard(this.keys.scheduled(op));
+        metrics.queueDepth.set({ operator: op, lane }, await this.store.depth(op, lane));
+      scheduled += await this.store.scheduledCount(op);
     }
     metrics.scheduled.set(scheduled);
   }

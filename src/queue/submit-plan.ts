@@ -3,7 +3,7 @@
 import type { OperatorConfig } from '../config/index.js';
 import { TlvTag, uint8Tlv, uint16Tlv, type Tlv } from '../smpp/pdu/index.js';
 import type { SegmentSubmit } from '../smpp/types.js';
-import type { StoredSegment } from './message.js';
+import type { StoredSegment } from '../store/index.js';
 
 /** §5.2.5/§5.2.6: alphanumeric senders are TON 5; short codes TON 3 (network specific); numbers international. */
 export function sourceAddress(

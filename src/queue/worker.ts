@@ -1,20 +1,28 @@
 // The operator worker: reads its operator's streams through the consumer group (transactional lane
-// first), takes tokens from the shared bucket, submits every part through the bind manager, records
-// the outcome, and only then acknowledges the entry. An entry is never acknowledged before its fate is
-// in Redis, so a crash leaves it pending for another instance (XAUTOCLAIM after the lease time).
+// first), claims what it read in one store call (to `sending`), takes tokens from the shared bucket,
+// submits every part through the bind manager, and records each acceptance (batched with the others of
+// the same moment) together with the entry's acknowledgement. An entry is never acknowledged before its
+// fate is in Redis, so a crash leaves it pending for another instance (XAUTOCLAIM after the lease time).
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config, OperatorConfig } from '../config/index.js';
-import type { MessageStore } from '../dlr/message-store.js';
 import type { GatewayMetrics } from '../metrics/index.js';
 import type { SegmentSubmit, SubmitResult } from '../smpp/types.js';
-import { AdaptiveRate, RedisTokenBucket } from '../throttle/index.js';
-import { CONSUMER_GROUP, LANES, type Lane, type RedisKeys } from './keys.js';
-import type { NewMessage, StoredSegment } from './message.js';
+import {
+  CONSUMER_GROUP,
+  decodeRef,
+  LANES,
+  StreamConsumer,
+  type HeldEntry,
+  type Lane,
+  type MessageStore,
+  type NewMessage,
+  type TakeResult,
+} from '../store/index.js';
+import { AdaptiveRate, RedisTokenBucket, type BucketPort } from '../throttle/index.js';
 import type { PolicyCheck } from './enqueue.js';
 import { Permits } from './permits.js';
 import { planSubmits } from './submit-plan.js';
@@ -27,12 +35,12 @@ export interface SubmitPort {
 }
 
 export interface OperatorWorkerDeps {
-  redis: Redis;
-  keys: RedisKeys;
+  store: MessageStore;
+  /** The operator's shared token bucket (the store's RedisBucket). */
+  bucket: BucketPort;
   config: Config;
   operator: OperatorConfig;
   submitter: SubmitPort;
-  store: MessageStore;
   logger: Logger;
   metrics?: GatewayMetrics;
   consumerName?: string;
@@ -40,40 +48,22 @@ export interface OperatorWorkerDeps {
   policy?: PolicyCheck;
 }
 
-interface Entry {
-  stream: string;
-  entryId: string;
-  messageId: string;
-}
-
-type PartOutcome =
-  | { kind: 'ok'; settled: boolean; state: string }
-  | { kind: 'retry' | 'reject'; code: string }
-  | { kind: 'aborted' };
+type PartOutcome = { kind: 'ok' } | { kind: 'retry' | 'reject'; code: string } | { kind: 'aborted' };
 
 export function consumerName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function ensureConsumerGroups(redis: Redis, keys: RedisKeys, operatorId: string): Promise<void> {
-  for (const lane of LANES) {
-    try {
-      // From "0": entries added before the group existed are still consumed.
-      await redis.xgroup('CREATE', keys.stream(operatorId, lane), CONSUMER_GROUP, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.includes('BUSYGROUP')) throw error;
-    }
-  }
+function heldEntry(stream: string, entryId: string, fields: Record<string, string>): HeldEntry {
+  return { stream, entryId, ref: decodeRef(fields.r ?? '') };
 }
 
-type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
-
 export class OperatorWorker {
-  private readonly reader: Redis;
+  private readonly consumer: StreamConsumer;
   private readonly log: Logger;
   private readonly name: string;
   private readonly abort = new AbortController();
-  private readonly inProgress = new Map<string, Entry>();
+  private readonly inProgress = new Map<string, HeldEntry>();
   private readonly tasks = new Set<Promise<void>>();
   private readonly bucket: RedisTokenBucket;
   readonly rate: AdaptiveRate;
@@ -83,14 +73,14 @@ export class OperatorWorker {
   private slotFreed: (() => void) | undefined;
   private readonly maxConcurrent: number;
   private readonly inflight: Permits;
+  private readonly streams: string[];
 
   constructor(private readonly deps: OperatorWorkerDeps) {
-    this.reader = deps.redis.duplicate({ enableAutoPipelining: false });
-    this.reader.on('error', () => undefined);
     this.name = deps.consumerName ?? consumerName();
+    this.consumer = new StreamConsumer(deps.store.redis, CONSUMER_GROUP, this.name);
     this.log = deps.logger.child({ op: deps.operator.id, consumer: this.name });
     this.rate = new AdaptiveRate({ max: deps.operator.tps });
-    this.bucket = new RedisTokenBucket(deps.redis, deps.keys.bucket(deps.operator.id), this.rate);
+    this.bucket = new RedisTokenBucket(deps.bucket, this.rate);
     // Enough messages in progress to keep every window of every bind full.
     this.maxConcurrent = Math.max(1, deps.operator.window * deps.operator.binds * 2);
     // One permit per window slot: a segment holds it from submit until its acceptance is in Redis, so a
@@ -98,9 +88,10 @@ export class OperatorWorker {
     this.inflight = new Permits(Math.max(1, deps.operator.window * deps.operator.binds));
     // Every message in progress listens on this one signal: that many listeners is the design, not a leak.
     setMaxListeners(0, this.abort.signal);
+    this.streams = LANES.map((lane) => deps.store.keys.stream(deps.operator.id, lane));
   }
 
-  get consumer(): string {
+  get consumerId(): string {
     return this.name;
   }
 
@@ -115,10 +106,8 @@ export class OperatorWorker {
   }
 
   async start(): Promise<void> {
-    await this.reader.connect().catch((error: unknown) => {
-      if (!(error instanceof Error) || !error.message.includes('already')) throw error;
-    });
-    await ensureConsumerGroups(this.deps.redis, this.deps.keys, this.deps.operator.id);
+    await this.consumer.connect();
+    await this.consumer.ensureGroup(this.streams, '0');
     this.deps.metrics?.throttleRate.set({ operator: this.deps.operator.id }, this.rate.current());
     this.loop = this.run();
     // Entries we are still working on must not look idle to other instances' XAUTOCLAIM.
@@ -140,7 +129,7 @@ export class OperatorWorker {
     timer.abort();
     this.abort.abort();
     await Promise.allSettled([...this.tasks]);
-    this.reader.disconnect();
+    this.consumer.disconnect();
     await this.loop?.catch(() => undefined);
   }
 
@@ -153,21 +142,26 @@ export class OperatorWorker {
           await this.deps.submitter.whenBound(1000);
           continue;
         }
-        if (this.inProgress.size >= this.maxConcurrent) {
+        // Read in whole batches: waiting for room for a batch costs less than reading one entry at a time.
+        const batch = Math.min(this.deps.config.queue.batchSize, Math.ceil(this.maxConcurrent / 2));
+        if (this.maxConcurrent - this.inProgress.size < batch) {
           await new Promise<void>((resolve) => {
             this.slotFreed = resolve;
           });
           continue;
         }
         const room = Math.min(this.maxConcurrent - this.inProgress.size, this.deps.config.queue.batchSize);
-        let entries: Entry[] = [];
+        let entries: HeldEntry[] = [];
         if (Date.now() - lastClaim >= Math.min(leaseMs, 5000)) {
           lastClaim = Date.now();
           entries = await this.reclaim(room);
         }
-        if (entries.length === 0) entries = await this.read(room);
+        if (entries.length === 0) {
+          const read = await this.consumer.read(this.streams, room, 500);
+          entries = read.map((e) => heldEntry(e.stream, e.id, e.fields));
+        }
         // Entries read while stopping stay pending: another instance (or the next start) takes them.
-        if (!this.stopping) for (const entry of entries) this.dispatch(entry);
+        if (!this.stopping && entries.length > 0) await this.dispatch(entries);
       } catch (error) {
         if (this.stopping) break;
         this.log.warn({ err: error }, 'queue read failed; retrying');
@@ -176,96 +170,54 @@ export class OperatorWorker {
     }
   }
 
-  private dispatch(entry: Entry): void {
-    const key = `${entry.stream}\u0000${entry.entryId}`;
-    if (this.inProgress.has(key)) return;
-    this.inProgress.set(key, entry);
-    const task = this.process(entry)
-      .catch((error: unknown) => {
-        // The entry stays pending: another pass (or instance) picks it up after the lease time.
-        this.log.error({ err: error, msgId: entry.messageId }, 'processing failed; entry left pending');
-      })
-      .finally(() => {
-        this.inProgress.delete(key);
-        this.tasks.delete(task);
-        const wake = this.slotFreed;
-        this.slotFreed = undefined;
-        wake?.();
+  /** Claim a batch in one call, then send each message on its own. */
+  private async dispatch(entries: HeldEntry[]): Promise<void> {
+    const fresh = entries.filter((e) => !this.inProgress.has(`${e.stream}\u0000${e.entryId}`));
+    if (fresh.length === 0) return;
+    for (const e of fresh) this.inProgress.set(`${e.stream}\u0000${e.entryId}`, e);
+    let taken: TakeResult[];
+    try {
+      taken = await this.deps.store.take(fresh, {
+        transactionalHonoursOptOut: this.deps.config.policy.transactionalHonoursOptOut,
       });
-    this.tasks.add(task);
-  }
-
-  private parse(reply: StreamReply): Entry[] {
-    const entries: Entry[] = [];
-    for (const [stream, items] of reply ?? []) {
-      for (const [entryId, fields] of items) {
-        const i = fields.indexOf('id');
-        entries.push({ stream, entryId, messageId: i >= 0 ? (fields[i + 1] ?? '') : '' });
-      }
+    } catch (error) {
+      for (const e of fresh) this.inProgress.delete(`${e.stream}\u0000${e.entryId}`);
+      throw error;
     }
-    return entries;
-  }
-
-  private async read(count: number): Promise<Entry[]> {
-    const op = this.deps.operator.id;
-    const tx = this.deps.keys.stream(op, 'transactional');
-    const mk = this.deps.keys.stream(op, 'marketing');
-    // Transactional first without blocking; then both lanes, blocking briefly.
-    const first = (await this.reader.xreadgroup(
-      'GROUP',
-      CONSUMER_GROUP,
-      this.name,
-      'COUNT',
-      count,
-      'STREAMS',
-      tx,
-      '>',
-    )) as StreamReply;
-    const urgent = this.parse(first);
-    if (urgent.length > 0) return urgent;
-    const both = (await this.reader.xreadgroup(
-      'GROUP',
-      CONSUMER_GROUP,
-      this.name,
-      'COUNT',
-      count,
-      'BLOCK',
-      500,
-      'STREAMS',
-      tx,
-      mk,
-      '>',
-      '>',
-    )) as StreamReply;
-    return this.parse(both);
+    fresh.forEach((entry, i) => {
+      const key = `${entry.stream}\u0000${entry.entryId}`;
+      const take = taken[i]!;
+      if (take.status !== 'send' && take.status !== 'optout') {
+        // Gone (retention), already settled (a duplicate entry after a crash, or cancelled), or expired.
+        this.inProgress.delete(key);
+        return;
+      }
+      const task = this.process(entry, take)
+        .catch((error: unknown) => {
+          // The entry stays pending: another pass (or instance) picks it up after the lease time.
+          this.log.error({ err: error, msgId: entry.ref.id }, 'processing failed; entry left pending');
+        })
+        .finally(() => {
+          this.inProgress.delete(key);
+          this.tasks.delete(task);
+          const wake = this.slotFreed;
+          this.slotFreed = undefined;
+          wake?.();
+        });
+      this.tasks.add(task);
+    });
   }
 
   /** Take over entries another consumer left pending longer than the lease (a dead instance's work). */
-  private async reclaim(count: number): Promise<Entry[]> {
-    const entries: Entry[] = [];
-    for (const lane of LANES) {
-      const stream = this.deps.keys.stream(this.deps.operator.id, lane);
-      const reply = (await this.deps.redis.xautoclaim(
-        stream,
-        CONSUMER_GROUP,
-        this.name,
-        this.deps.config.queue.leaseMs,
-        '0-0',
-        'COUNT',
-        count,
-      )) as [string, Array<[string, string[]] | null>, string[]?];
-      for (const item of reply[1]) {
-        if (!item) continue;
-        const [entryId, fields] = item;
-        const i = fields.indexOf('id');
-        entries.push({ stream, entryId, messageId: i >= 0 ? (fields[i + 1] ?? '') : '' });
-      }
+  private async reclaim(count: number): Promise<HeldEntry[]> {
+    for (const stream of this.streams) {
+      const entries = await this.consumer.reclaim(stream, this.deps.config.queue.leaseMs, count);
       if (entries.length > 0) {
-        this.log.info({ count: entries.length, lane }, 'reclaimed pending entries of another consumer');
-        break;
+        this.log.info({ count: entries.length, stream }, 'reclaimed pending entries of another consumer');
+        return entries.map((e) => heldEntry(e.stream, e.id, e.fields));
       }
     }
-    return entries;
+    return [];
   }
 
   private async renewLeases(): Promise<void> {
@@ -277,152 +229,161 @@ export class OperatorWorker {
     }
     for (const [stream, ids] of byStream) {
       try {
-        // XCLAIM to ourselves with min-idle 0 resets the idle time: our work is not up for reclaim.
-        await this.deps.redis.xclaim(stream, CONSUMER_GROUP, this.name, 0, ...ids, 'JUSTID');
+        await this.consumer.renew(stream, ids);
       } catch (error) {
-        this.log.warn({ err: error }, 'lease renewal failed');
+        if (!this.stopping) this.log.warn({ err: error }, 'lease renewal failed');
       }
     }
   }
 
-  private async ack(entry: Entry): Promise<void> {
-    await this.deps.redis
-      .multi()
-      .xack(entry.stream, CONSUMER_GROUP, entry.entryId)
-      .xdel(entry.stream, entry.entryId)
-      .exec();
+  private laneOf(entry: HeldEntry): Lane {
+    return entry.stream === this.streams[0] ? 'transactional' : 'marketing';
   }
 
-  private async process(entry: Entry): Promise<void> {
-    const { deps } = this;
-    const { store, operator, metrics } = deps;
-    const record = entry.messageId ? await store.raw(entry.messageId) : undefined;
-    if (!record) {
-      // Record expired (retention) or never written: nothing can be sent.
-      await this.ack(entry);
-      return;
-    }
-    const log = this.log.child({ msgId: entry.messageId });
-    const state = record.state;
-    if (state !== 'queued' && state !== 'scheduled' && state !== 'sending') {
-      // Already settled (a duplicate entry after a crash, or cancelled): drop the entry.
-      await this.ack(entry);
-      return;
-    }
-    const validUntil = record.validUntil ? Number(record.validUntil) : undefined;
-    if (validUntil !== undefined && Date.now() > validUntil) {
-      const { changed } = await store.transition(entry.messageId, 'error', {
-        error: { stage: 'submit', code: 'EXPIRED', message: 'validity period passed before submission' },
-      });
-      if (changed) metrics?.finalStates.inc({ state: 'error' });
-      await this.ack(entry);
-      return;
-    }
+  private async process(entry: HeldEntry, take: TakeResult): Promise<void> {
+    const { store, operator } = this.deps;
+    const log = this.log.child({ msgId: entry.ref.id });
+    const meta = take.meta!;
+    const context = take.context!;
     // A message already `sending` (taken over after a crash) may have parts on the air: finish it.
-    if (deps.policy && state !== 'sending' && (await this.refusedByPolicy(entry, record, log))) return;
-    // The move to `sending` is the point of no return for a cancel: if it lost the race, drop the entry.
-    const started = await store.transition(entry.messageId, 'sending');
-    if (!started.changed && started.previous !== 'sending') {
-      await this.ack(entry);
-      return;
-    }
-    const segments = JSON.parse(record.segs ?? '[]') as StoredSegment[];
+    if (take.previous !== 'sending' && (await this.refusedByPolicy(entry, take, log))) return;
     const submits = planSubmits(
       {
-        from: record.from ?? '',
-        to: record.to ?? '',
-        dataCoding: Number(record.dataCoding ?? 0),
-        segments,
-        ...(validUntil !== undefined ? { validUntil } : {}),
+        from: meta.from,
+        to: context.to,
+        dataCoding: meta.dataCoding,
+        segments: meta.segs,
+        ...(meta.validUntil !== undefined ? { validUntil: meta.validUntil } : {}),
       },
       operator,
     );
+    const done = new Set(take.acceptedParts);
     const pending = submits
       .map((submit, i) => ({ submit, part: i + 1 }))
-      .filter(({ part }) => !record[`p${part}.id`]);
+      .filter(({ part }) => !done.has(part));
     const outcomes = await Promise.all(
-      pending.map(({ submit, part }) => this.submitPart(entry.messageId, part, submit)),
+      pending.map(({ submit, part }) => this.submitPart(entry, part, submit)),
     );
     if (outcomes.some((o) => o.kind === 'aborted')) return;
     const reject = outcomes.find((o) => o.kind === 'reject');
     const retry = outcomes.find((o) => o.kind === 'retry');
     if (reject && reject.kind === 'reject') {
-      const { changed } = await store.transition(entry.messageId, 'error', {
-        error: {
-          stage: 'submit',
-          code: reject.code,
-          message: `operator ${operator.id} refused submit_sm: ${reject.code}`,
+      await store.settle([
+        {
+          ref: entry.ref,
+          to: 'error',
+          error: {
+            stage: 'submit',
+            code: reject.code,
+            message: `operator ${operator.id} refused submit_sm: ${reject.code}`,
+          },
+          entry,
         },
-      });
-      if (changed) metrics?.finalStates.inc({ state: 'error' });
+      ]);
       log.info({ code: reject.code }, 'submit rejected');
     } else if (retry && retry.kind === 'retry') {
-      await this.scheduleRetry(entry, record.lane as Lane, retry.code, log);
-    } else {
-      // Without receipts, `delivered` is final: count it once, where it was settled.
-      const settled = outcomes.find((o) => o.kind === 'ok' && o.settled);
-      if (settled?.kind === 'ok' && settled.state === 'delivered' && !operator.receipts) {
-        metrics?.finalStates.inc({ state: 'delivered' });
-      }
-      // Every receipt came before the last response: the message went straight to confirmed.
-      if (settled?.kind === 'ok' && settled.state === 'confirmed')
-        metrics?.finalStates.inc({ state: 'confirmed' });
+      await this.scheduleRetry(entry, take.attempts, retry.code, log);
+    } else if (pending.length === 0) {
+      // Every part was accepted before a crash, but the entry was never acknowledged: settle it now.
+      await store.settle([{ ref: entry.ref, to: 'sending', entry }]);
     }
-    await this.ack(entry);
   }
 
   /** Policy at send time: a refusal ends the message (stage policy); a deferral puts it back on the schedule. */
-  private async refusedByPolicy(entry: Entry, record: Record<string, string>, log: Logger): Promise<boolean> {
-    const { policy, store, metrics, redis, keys, operator } = this.deps;
+  private async refusedByPolicy(entry: HeldEntry, take: TakeResult, log: Logger): Promise<boolean> {
+    const { policy, store, operator } = this.deps;
+    if (take.status === 'optout') {
+      await store.settle([
+        {
+          ref: entry.ref,
+          to: 'error',
+          error: {
+            stage: 'policy',
+            code: 'OPTED_OUT',
+            message: 'to: opted out of messages from this account',
+          },
+          entry,
+        },
+      ]);
+      log.info({ code: 'OPTED_OUT' }, 'refused by policy at send time');
+      return true;
+    }
+    if (!policy) return false;
+    const meta = take.meta!;
+    const context = take.context!;
     const message: NewMessage = {
-      account: record.account ?? '',
-      to: record.to ?? '',
-      from: record.from ?? '',
-      text: record.text ?? '',
-      class: record.class === 'marketing' ? 'marketing' : 'transactional',
-      ...(record.zone ? { zone: record.zone } : {}),
-      ...(record.campaignId ? { campaignId: record.campaignId } : {}),
+      account: entry.ref.account,
+      to: context.to,
+      from: meta.from,
+      text: '',
+      class: context.class,
+      ...(meta.zone ? { zone: meta.zone } : {}),
+      ...(entry.ref.campaignId ? { campaignId: entry.ref.campaignId } : {}),
     };
-    const verdict = await policy!(message, Date.now());
+    const verdict = await policy(message, Date.now());
     if (verdict.action === 'send') return false;
     if (verdict.action === 'refuse') {
-      const { changed } = await store.transition(entry.messageId, 'error', {
-        error: { stage: 'policy', code: verdict.code, message: verdict.message },
-      });
-      if (changed) metrics?.finalStates.inc({ state: 'error' });
+      await store.settle([
+        {
+          ref: entry.ref,
+          to: 'error',
+          error: { stage: 'policy', code: verdict.code, message: verdict.message },
+          entry,
+        },
+      ]);
       log.info({ code: verdict.code }, 'refused by policy at send time');
     } else {
-      await redis.zadd(
-        keys.scheduled(operator.id),
-        verdict.until,
-        `${record.lane ?? 'marketing'}|${entry.messageId}`,
-      );
-      await store.transition(entry.messageId, 'scheduled', { detail: verdict.reason });
+      await store.settle([
+        {
+          ref: entry.ref,
+          to: 'scheduled',
+          detail: verdict.reason,
+          schedule: { operatorId: operator.id, lane: this.laneOf(entry), dueMs: verdict.until },
+          entry,
+        },
+      ]);
     }
-    await this.ack(entry);
     return true;
   }
 
-  private async scheduleRetry(entry: Entry, lane: Lane, code: string, log: Logger): Promise<void> {
-    const { redis, keys, store, operator, config, metrics } = this.deps;
-    const attempts = await redis.hincrby(keys.message(entry.messageId), 'attempts', 1);
+  private async scheduleRetry(
+    entry: HeldEntry,
+    previousAttempts: number,
+    code: string,
+    log: Logger,
+  ): Promise<void> {
+    const { store, operator, config } = this.deps;
+    const attempts = previousAttempts + 1;
     if (attempts >= config.queue.maxAttempts) {
-      const { changed } = await store.transition(entry.messageId, 'error', {
-        error: { stage: 'submit', code, message: `gave up after ${attempts} attempts: ${code}` },
-      });
-      if (changed) metrics?.finalStates.inc({ state: 'error' });
+      await store.settle([
+        {
+          ref: entry.ref,
+          to: 'error',
+          error: { stage: 'submit', code, message: `gave up after ${attempts} attempts: ${code}` },
+          entry,
+          attempts,
+        },
+      ]);
       log.warn({ code, attempts }, 'submit failed; no attempts left');
       return;
     }
     const base = Math.min(config.queue.retryMaxMs, config.queue.retryInitialMs * 2 ** (attempts - 1));
     const due = Date.now() + Math.round(base / 2 + (Math.random() * base) / 2);
-    await redis.zadd(keys.scheduled(operator.id), due, `${lane}|${entry.messageId}`);
-    await store.transition(entry.messageId, 'scheduled', { detail: `retry ${attempts}: ${code}` });
+    await store.settle([
+      {
+        ref: entry.ref,
+        to: 'scheduled',
+        detail: `retry ${attempts}: ${code}`,
+        schedule: { operatorId: operator.id, lane: this.laneOf(entry), dueMs: due },
+        entry,
+        attempts,
+      },
+    ]);
     log.info({ code, attempts, due }, 'submit failed; retry scheduled');
   }
 
   /** Submit one part until it has a definite outcome. Throttles and lost answers retry in place. */
-  private async submitPart(messageId: string, part: number, submit: SegmentSubmit): Promise<PartOutcome> {
+  private async submitPart(entry: HeldEntry, part: number, submit: SegmentSubmit): Promise<PartOutcome> {
     const { submitter, store, operator } = this.deps;
     for (;;) {
       if (this.abort.signal.aborted) return { kind: 'aborted' };
@@ -440,12 +401,17 @@ export class OperatorWorker {
         await this.bucket.take(1, this.abort.signal);
         result = await submitter.submit(submit, { signal: this.abort.signal });
         if (result.outcome === 'ok') {
-          const accepted = await store.partAccepted({ messageId, part }, operator.id, result.messageId, {
+          await store.acceptPart({
+            ref: entry.ref,
+            entry,
+            part,
+            operatorId: operator.id,
+            smscId: result.messageId,
             format: operator.messageIdFormat,
             receiptTimeoutMs: operator.receipts ? Math.round(operator.receiptTimeoutHours * 3_600_000) : 0,
             indexTtlSeconds: Math.ceil(operator.receiptTimeoutHours * 3600) + 86_400,
           });
-          return { kind: 'ok', settled: accepted.settled, state: accepted.state };
+          return { kind: 'ok' };
         }
       } catch (error) {
         if (this.abort.signal.aborted) return { kind: 'aborted' };

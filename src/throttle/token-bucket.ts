@@ -1,8 +1,12 @@
 // The operator's throughput limit as a token bucket in Redis, shared by every daemon instance and
 // counted in segments (carriers count PDUs). Locally one pump takes tokens in batches for all waiters
 // of this instance, in FIFO order, so N waiting segments cost one Redis call, not N polls.
-import type { Redis } from 'ioredis';
-import { replyArray, scripts } from '../queue/scripts.js';
+import type { BucketTake } from '../store/index.js';
+
+/** The shared bucket itself (the store's RedisBucket). */
+export interface BucketPort {
+  take(rate: number, burst: number, n: number, mode: 'partial' | 'whole'): Promise<BucketTake>;
+}
 
 export interface RateSource {
   /** Segments per second allowed now. */
@@ -26,8 +30,7 @@ export class RedisTokenBucket {
   private surplusAt = 0;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly key: string,
+    private readonly bucket: BucketPort,
     private readonly rate: RateSource,
     /** Bucket size: how many segments may leave at once after an idle period. */
     // 10 ms of tokens: enough to batch at high rates, little enough that no second sees much over the limit.
@@ -43,10 +46,7 @@ export class RedisTokenBucket {
     mode: 'partial' | 'whole' = 'partial',
   ): Promise<{ granted: number; waitMs: number }> {
     const rate = this.rate.current();
-    const reply = replyArray(
-      await scripts.tokenBucket.run(this.redis, [this.key], [rate, this.burst(rate), n, mode]),
-    );
-    return { granted: Number(reply[0]), waitMs: Number(reply[1]) };
+    return this.bucket.take(rate, this.burst(rate), n, mode);
   }
 
   /** Resolves once `n` tokens are ours; rejects with the signal's reason when it aborts first. */

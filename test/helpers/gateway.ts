@@ -3,7 +3,7 @@
 import pino from 'pino';
 import { Gateway } from '../../src/app.js';
 import { buildConfig, type ConfigInput } from '../../src/config/index.js';
-import { freePort } from '../../src/redis/index.js';
+import { freePort } from '../../src/store/index.js';
 import { uniquePrefix, type TestRedis } from './redis.js';
 
 export const TEST_API_KEY = 'test-key-acme';

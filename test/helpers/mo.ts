@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeShortMessage } from '../../src/codec/index.js';
 import type { ConfigInput } from '../../src/config/index.js';
-import { RedisKeys } from '../../src/queue/index.js';
+import { OptOutStore, RedisKeys } from '../../src/store/index.js';
 import type { RecordedSubmit } from '../../src/simulator/index.js';
 import { startTestGateway, TEST_API_KEY, waitFor, type TestGateway } from './gateway.js';
 import type { TestRedis } from './redis.js';
@@ -71,11 +71,21 @@ export function keysOf(gw: TestGateway): RedisKeys {
   return new RedisKeys(gw.gateway.config.redis.keyPrefix);
 }
 
+/** The gateway's opt-out list, read and written through the store as the gateway does. */
+export function optOutStoreOf(redis: TestRedis, gw: TestGateway): OptOutStore {
+  return new OptOutStore(redis.client, keysOf(gw));
+}
+
 export type MoEvent = Record<string, string>;
 
-/** The `type=mo` entries of the event stream, oldest first, optionally only those from one number. */
-export async function moEvents(redis: TestRedis, gw: TestGateway, from?: string): Promise<MoEvent[]> {
-  const entries = await redis.client.xrange(keysOf(gw).events(), '-', '+');
+/** The `type=mo` entries of an event stream (default: account acme's), oldest first, optionally only those from one number. */
+export async function moEvents(
+  redis: TestRedis,
+  gw: TestGateway,
+  from?: string,
+  stream: string = keysOf(gw).events('acme'),
+): Promise<MoEvent[]> {
+  const entries = await redis.client.xrange(stream, '-', '+');
   const events: MoEvent[] = [];
   for (const [, flat] of entries) {
     const fields: MoEvent = {};

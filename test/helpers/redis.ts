@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { ManagedRedis } from '../../src/redis/index.js';
+import { ManagedRedis } from '../../src/store/index.js';
 
 export interface TestRedis {
   url: string;

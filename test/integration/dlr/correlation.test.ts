@@ -3,9 +3,10 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig, type Config } from '../../../src/config/index.js';
-import { MessageStore, ReceiptCorrelator, type ParsedReceipt } from '../../../src/dlr/index.js';
+import { ReceiptCorrelator, type ParsedReceipt } from '../../../src/dlr/index.js';
 import { GatewayMetrics } from '../../../src/metrics/index.js';
-import { MessageQueue, RedisKeys } from '../../../src/queue/index.js';
+import { MessageQueue } from '../../../src/queue/index.js';
+import { MessageStore, RedisKeys } from '../../../src/store/index.js';
 import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 let redis: TestRedis;
@@ -23,12 +24,12 @@ function setup(messageIdFormat: 'auto' | 'hex' | 'decimal' | 'string' = 'auto') 
     operators: [{ id: 'op', host: '127.0.0.1', port: 1, systemId: 'gw', password: 'pw', messageIdFormat }],
   });
   const keys = new RedisKeys(config.redis.keyPrefix);
-  const store = new MessageStore(redis.client, keys);
-  const queue = new MessageQueue(redis.client, keys, config, () => 'op');
   const metrics = new GatewayMetrics({ defaultMetrics: false });
+  const store = new MessageStore(redis.client, keys, {
+    onFinal: (change) => metrics.finalStates.inc({ state: change.state }),
+  });
+  const queue = new MessageQueue(store, config, () => 'op');
   const correlator = new ReceiptCorrelator(
-    redis.client,
-    keys,
     store,
     config.operators,
     {
@@ -48,8 +49,12 @@ function setup(messageIdFormat: 'auto' | 'hex' | 'decimal' | 'string' = 'auto') 
         ...(campaignId ? { campaignId } : {}),
       })
     ).id;
-  const accept = (id: string, part: number, smscId: string, receiptTimeoutMs = 3_600_000) =>
-    store.partAccepted({ messageId: id, part }, 'op', smscId, {
+  const accept = async (id: string, part: number, smscId: string, receiptTimeoutMs = 3_600_000) =>
+    store.acceptPart({
+      ref: (await store.refOf(id))!,
+      part,
+      operatorId: 'op',
+      smscId,
       format: messageIdFormat,
       receiptTimeoutMs,
       indexTtlSeconds: 3600,
@@ -175,9 +180,7 @@ describe('receipt correlation', () => {
   it('counts a receipt that never finds its message as orphaned, once', async () => {
     const t = setup();
     const correlator = new ReceiptCorrelator(
-      redis.client,
-      new RedisKeys(uniquePrefix('orphan')),
-      t.store,
+      new MessageStore(redis.client, new RedisKeys(uniquePrefix('orphan'))),
       [
         {
           ...buildConfig({ operators: [{ id: 'op', host: 'h', port: 1, systemId: 's', password: 'p' }] })

@@ -1,7 +1,7 @@
 // Issue 6: 10,000 messages through the simulator with receipts — every one confirmed, figures exact.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { MessageStore, type Figures } from '../../../src/dlr/index.js';
-import { MessageQueue, RedisKeys } from '../../../src/queue/index.js';
+import { MessageQueue } from '../../../src/queue/index.js';
+import type { Figures } from '../../../src/store/index.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 
@@ -18,9 +18,8 @@ afterAll(async () => {
 
 it('confirms 10,000 messages and keeps the account figures exact', async () => {
   const { config } = gw.gateway;
-  const keys = new RedisKeys(config.redis.keyPrefix);
-  const queue = new MessageQueue(redis.client, keys, config, () => 'sim');
-  const store = new MessageStore(redis.client, keys);
+  const store = gw.gateway.store.messages;
+  const queue = new MessageQueue(store, config, () => 'sim');
   const total = 10_000;
   const ids: string[] = [];
   for (let start = 0; start < total; start += 500) {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, processAlive } from '../../../src/redis/index.js';
+import { freePort, processAlive } from '../../../src/store/index.js';
 import { waitFor } from '../../helpers/gateway.js';
 
 const dirs: string[] = [];

@@ -123,7 +123,7 @@ describe('first message end to end', () => {
     expect(batch.status).toBe(202);
     const results = batch.json.results as Array<Record<string, unknown>>;
     expect(results.map((r) => r.index)).toEqual([0, 1, 2, 3]);
-    expect(results[0]!.id).toMatch(/^[0-9A-Z]{26}$/);
+    expect(results[0]!.id).toMatch(/^[0-9A-Z]{27}$/);
     expect(results[1]).toEqual({
       index: 1,
       error: { code: 'INVALID_NUMBER', message: 'to: not a valid phone number', field: 'to' },
@@ -154,7 +154,7 @@ describe('first message end to end', () => {
       gw.apiKey,
     ];
     expect(await runSend(args, io)).toBe(0);
-    expect(out.join('')).toMatch(/^[0-9A-Z]{26} confirmed\n$/);
+    expect(out.join('')).toMatch(/^[0-9A-Z]{27} confirmed\n$/);
 
     out.length = 0;
     expect(await runSend([...args, '--json'], io)).toBe(0);

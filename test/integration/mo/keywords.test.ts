@@ -6,6 +6,7 @@ import { OptOutList } from '../../../src/policy/index.js';
 import { waitFor, type TestGateway } from '../../helpers/gateway.js';
 import {
   keysOf,
+  optOutStoreOf,
   moEvents,
   SHORT_CODE,
   startMoGateway,
@@ -38,7 +39,7 @@ beforeAll(async () => {
       keywords: [{ keyword: 'PROMO', reply: 'Votre code : PROMO10', webhook: `${hooks.url}/promo` }],
     },
   });
-  optOuts = new OptOutList(redis.client, keysOf(gw));
+  optOuts = new OptOutList(optOutStoreOf(redis, gw));
 });
 
 afterAll(async () => {
@@ -170,12 +171,17 @@ describe('custom keywords and forwarding', () => {
     });
   });
 
-  it('an MO to a number that is no short code is published as an event only, with no reply', async () => {
+  it('an MO to a number that is no short code goes to the unrouted stream only, with no reply', async () => {
     const number = freshNumber();
     await gw.gateway.simulator!.injectMo({ from: number, to: '36999', text: 'STOP' });
-    const [event] = await moEvents(redis, gw, `+${number}`);
+    const [event] = await waitFor(async () => {
+      const events = await moEvents(redis, gw, `+${number}`, keysOf(gw).unroutedMo());
+      return events.length > 0 ? events : undefined;
+    });
     expect(event).toMatchObject({ route: 'default', to: '36999' });
     expect(event!.account).toBeUndefined();
+    // No account's own stream carries it (SPEC §4: each account sees only its own traffic).
+    expect(await moEvents(redis, gw, `+${number}`)).toEqual([]);
     expect(await optOuts.has('acme', `+${number}`)).toBe(false);
   });
 

@@ -5,7 +5,7 @@ import { ApiError } from '../../../src/api/errors.js';
 import { registerOptOutRoutes } from '../../../src/api/optout-routes.js';
 import { buildConfig, type AccountConfig } from '../../../src/config/index.js';
 import { OptOutList } from '../../../src/policy/index.js';
-import { RedisKeys } from '../../../src/queue/index.js';
+import { OptOutStore, RedisKeys } from '../../../src/store/index.js';
 import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 const config = buildConfig({
@@ -29,7 +29,7 @@ function authenticate(request: FastifyRequest): AccountConfig {
 
 beforeAll(async () => {
   redis = await startTestRedis();
-  optOuts = new OptOutList(redis.client, new RedisKeys(uniquePrefix('opt')));
+  optOuts = new OptOutList(new OptOutStore(redis.client, new RedisKeys(uniquePrefix('opt'))));
   app = Fastify();
   // The same error mapping as the gateway's HTTP API.
   app.setErrorHandler((error, _request, reply) => {

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature, WebhookSender } from '../../../src/api/webhooks.js';
 import { buildConfig } from '../../../src/config/index.js';
 import { GatewayMetrics } from '../../../src/metrics/index.js';
-import { RedisKeys } from '../../../src/queue/index.js';
+import { RedisKeys, WebhookStore } from '../../../src/store/index.js';
 import { waitFor } from '../../helpers/gateway.js';
 import {
   moEvents,
@@ -46,8 +46,7 @@ function sender(options: Partial<typeof baseConfig.webhooks> = {}): {
   const metrics = new GatewayMetrics({ defaultMetrics: false });
   const keys = new RedisKeys(uniquePrefix('wh'));
   const s = new WebhookSender(
-    redis.client,
-    keys,
+    new WebhookStore(redis.client, keys),
     { ...baseConfig.webhooks, ...options },
     { logger: pino({ level: 'silent' }), metrics },
   );
@@ -126,7 +125,7 @@ describe('WebhookSender', () => {
     const { sender: first, keys } = sender();
     await first.enqueue(receiver.url, SECRET, { n: 5 });
     await first.stop();
-    const second = new WebhookSender(redis.client, keys, baseConfig.webhooks, {
+    const second = new WebhookSender(new WebhookStore(redis.client, keys), baseConfig.webhooks, {
       logger: pino({ level: 'silent' }),
     });
     senders.push(second);

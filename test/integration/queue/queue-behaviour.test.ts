@@ -2,7 +2,7 @@
 // retry back-off then a final error, back-pressure, and the Redis-down behaviour.
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { CommandStatus } from '../../../src/smpp/index.js';
-import { freePort } from '../../../src/redis/index.js';
+import { freePort } from '../../../src/store/index.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 
@@ -145,11 +145,7 @@ describe('Redis going away', () => {
       );
 
       await own.server.stop();
-      await waitFor(
-        () => (gw.gateway.redis.status !== 'ready' ? true : undefined),
-        5000,
-        'the client to notice',
-      );
+      await waitFor(() => (!gw.gateway.store.available ? true : undefined), 5000, 'the client to notice');
       const during = await gw.request('POST', '/v1/messages', message({ text: 'during' }));
       expect(during.status).toBe(503);
       expect(during.json).toMatchObject({ error: { code: 'UNAVAILABLE' } });
@@ -157,11 +153,7 @@ describe('Redis going away', () => {
       expect(ready.status).toBe(503);
 
       await own.restart();
-      await waitFor(
-        () => (gw.gateway.redis.status === 'ready' ? true : undefined),
-        10_000,
-        'the client to reconnect',
-      );
+      await waitFor(() => (gw.gateway.store.available ? true : undefined), 10_000, 'the client to reconnect');
       const after = await gw.request('POST', '/v1/messages', message({ text: 'after' }));
       expect(after.status).toBe(202);
       const view = await waitFor(
@@ -217,13 +209,8 @@ describe('ingress limits and validity', () => {
   it('ends in EXPIRED a message whose validity passes before it can be submitted', async () => {
     const gw = await gateway();
     const { config } = gw.gateway;
-    const { MessageQueue, RedisKeys } = await import('../../../src/queue/index.js');
-    const queue = new MessageQueue(
-      gw.gateway.redis,
-      new RedisKeys(config.redis.keyPrefix),
-      config,
-      () => 'sim',
-    );
+    const { MessageQueue } = await import('../../../src/queue/index.js');
+    const queue = new MessageQueue(gw.gateway.store.messages, config, () => 'sim');
     const now = Date.now();
     const result = await queue.enqueue({
       ...message(),

@@ -8,7 +8,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gateway } from '../../../src/app.js';
 import { buildConfig, type Config, type ConfigInput } from '../../../src/config/index.js';
-import { MessageQueue, RedisKeys } from '../../../src/queue/index.js';
+import { MessageQueue } from '../../../src/queue/index.js';
+import { MessageStore, RedisKeys } from '../../../src/store/index.js';
 import { SmscSimulator } from '../../../src/simulator/index.js';
 import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 import { waitFor } from '../../helpers/gateway.js';
@@ -52,7 +53,11 @@ function configFor(
 
 /** Enqueue `count` messages whose text is their number, through the real enqueue path. */
 async function enqueueMany(config: Config, count: number): Promise<void> {
-  const queue = new MessageQueue(redis.client, new RedisKeys(config.redis.keyPrefix), config, () => 'sim');
+  const queue = new MessageQueue(
+    new MessageStore(redis.client, new RedisKeys(config.redis.keyPrefix)),
+    config,
+    () => 'sim',
+  );
   const batch = 500;
   for (let start = 0; start < count; start += batch) {
     const jobs: Array<Promise<unknown>> = [];

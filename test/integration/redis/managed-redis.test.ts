@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { checkRedisServer, ManagedRedis, RedisSetupError, processAlive } from '../../../src/redis/index.js';
+import { checkRedisServer, ManagedRedis, RedisSetupError, processAlive } from '../../../src/store/index.js';
 
 const dirs: string[] = [];
 function tempDir(): string {

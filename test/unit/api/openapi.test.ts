@@ -9,9 +9,8 @@ import { parse } from 'yaml';
 import { ApiError, HttpApi, validateMessage, type HttpApiDeps } from '../../../src/api/index.js';
 import { previewText } from '../../../src/codec/index.js';
 import { buildConfig } from '../../../src/config/index.js';
-import { toView } from '../../../src/dlr/index.js';
 import { GatewayMetrics } from '../../../src/metrics/index.js';
-import { MESSAGE_CLASSES, MESSAGE_STATES } from '../../../src/queue/index.js';
+import { decodeRecord, MESSAGE_CLASSES, MESSAGE_STATES, toView } from '../../../src/store/index.js';
 
 const DOC_TEXT = readFileSync(new URL('../../../docs/openapi.yaml', import.meta.url), 'utf8');
 const SRC = new URL('../../../src/', import.meta.url);
@@ -77,7 +76,6 @@ const account = config.accounts[0]!;
 const unused = {} as unknown;
 const deps: HttpApiDeps = {
   config,
-  redis: unused as HttpApiDeps['redis'],
   queue: unused as HttpApiDeps['queue'],
   store: unused as HttpApiDeps['store'],
   optOuts: unused as HttpApiDeps['optOuts'],
@@ -282,31 +280,31 @@ describe('docs/openapi.yaml', () => {
 
   it('MessageView describes every field the message store returns, and requires only those always there', () => {
     const view = schema('MessageView');
-    const minimal = toView({ id: '01M80NJ8R97H27X1GPB72Y5XPK', segments: '0' });
-    const full = toView({
-      id: '01M80NJ8R97H27X1GPB72Y5XPK',
-      account: 'acme',
-      to: '+33612345678',
-      from: 'ACME',
-      class: 'marketing',
-      state: 'delivered',
-      detail: 'unconfirmed',
-      operator: 'sim',
-      encoding: 'gsm7',
-      segments: '1',
-      'p1.id': '698eef23',
-      'p1.stat': 'DELIVRD',
-      'p1.err': '000',
-      history: JSON.stringify([{ state: 'error', at: 1, code: 'UNDELIV', detail: 'retry 1' }]),
-      createdAt: '1',
-      updatedAt: '2',
-      clientRef: 'order-1',
-      campaignId: 'spring',
-      sendAt: '3',
-      errorStage: 'receipt',
-      errorCode: 'UNDELIV',
-      errorMessage: 'undelivered',
-    });
+    const minimal = toView(
+      decodeRecord({
+        k: '01M80NJ8R97H27X1GPB72Y5XPK0\tacme\t\t\t\t0\t+33612345678\ttransactional',
+        st: 'queued',
+      })!,
+    );
+    const full = toView(
+      decodeRecord({
+        k: '01M80NJ8R97H27X1GPB72Y5XPK0\tacme\torder-1\tspring\t\t1\t+33612345678\tmarketing',
+        st: 'delivered',
+        dt: 'unconfirmed',
+        m: JSON.stringify({
+          from: 'ACME',
+          operator: 'sim',
+          encoding: 'gsm7',
+          dataCoding: 0,
+          segs: [],
+          sendAt: 3,
+        }),
+        a1: '698eef23',
+        r1: 'DELIVRD\t000\t5',
+        h: 'queued\t1\t\t\nerror\t2\tUNDELIV\tretry 1',
+        er: 'receipt\tUNDELIV\tundelivered',
+      })!,
+    );
     expect(propertiesOf(view, 'MessageView')).toEqual(expect.arrayContaining(Object.keys(full)));
     expect(Object.keys(minimal)).toEqual(expect.arrayContaining(requiredOf(view)));
     const properties = obj(view.properties, 'MessageView.properties');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isDeliveryReceipt, parseReceipt, smscIdForms } from '../../../src/dlr/index.js';
+import { isDeliveryReceipt, parseReceipt } from '../../../src/dlr/index.js';
+import { smscIdForms } from '../../../src/store/index.js';
 import { cstringTlv, TlvTag, uint8Tlv } from '../../../src/smpp/index.js';
 
 const text = (s: string) => ({ shortMessage: Buffer.from(s, 'latin1'), tlvs: [] });

@@ -1,5 +1,6 @@
-// Loads the Lua scripts of src/queue/lua once and runs them by SHA, falling back to EVAL when Redis
-// forgot them (restart, SCRIPT FLUSH). Each script's header lists its KEYS and ARGV.
+// The script registry: loads the Lua scripts of src/store/lua once and runs them by SHA, falling back to
+// EVAL when Redis forgot them (restart, SCRIPT FLUSH). Each script's header lists its KEYS and ARGV; no
+// script builds a key name, every key is passed in (so each call stays on one Cluster slot).
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -18,10 +19,10 @@ export class LuaScript {
   }
 
   /**
-   * `lib`: a shared Lua file prepended to the script (Redis has no include): lib-state, the one place
+   * `lib`: a shared Lua file prepended to the script (Redis has no include): lib-record, the one place
    * that records a state change; lib-mo, the move of a reassembled MO to the inbox.
    */
-  static load(name: string, options: { lib?: 'lib-state' | 'lib-mo' } = {}): LuaScript {
+  static load(name: string, options: { lib?: 'lib-record' | 'lib-mo' } = {}): LuaScript {
     const read = (file: string) => readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
     const source = options.lib ? `${read(options.lib)}\n${read(name)}` : read(name);
     return new LuaScript(name, source);
@@ -40,14 +41,18 @@ export class LuaScript {
 }
 
 export const scripts = {
-  enqueue: LuaScript.load('enqueue', { lib: 'lib-state' }),
-  transition: LuaScript.load('transition', { lib: 'lib-state' }),
-  partAccepted: LuaScript.load('part-accepted', { lib: 'lib-state' }),
-  receipt: LuaScript.load('receipt', { lib: 'lib-state' }),
-  receiptDeadlines: LuaScript.load('receipt-deadlines', { lib: 'lib-state' }),
-  tokenBucket: LuaScript.load('token-bucket'),
+  enqueue: LuaScript.load('enqueue', { lib: 'lib-record' }),
+  take: LuaScript.load('take', { lib: 'lib-record' }),
+  accept: LuaScript.load('accept', { lib: 'lib-record' }),
+  receipt: LuaScript.load('receipt', { lib: 'lib-record' }),
+  settle: LuaScript.load('settle', { lib: 'lib-record' }),
   moveDue: LuaScript.load('move-due'),
+  tokenBucket: LuaScript.load('token-bucket'),
   lease: LuaScript.load('lease'),
+  moPart: LuaScript.load('mo-part', { lib: 'lib-mo' }),
+  moExpire: LuaScript.load('mo-expire', { lib: 'lib-mo' }),
+  webhookClaim: LuaScript.load('webhook-claim'),
+  webhookEnqueue: LuaScript.load('webhook-enqueue'),
 } as const;
 
 export function replyArray(reply: LuaReply): LuaReply[] {

@@ -1,5 +1,8 @@
-// Every Redis key name of the gateway comes from here. Keys of one operator share the hash tag
-// `{op:<id>}` so that the scripts that touch an operator's queue stay on one Redis Cluster slot.
+// Every Redis key name of the gateway comes from here; no script builds one. A message's keys (record,
+// queue streams, scheduled set, SMSC-id index, receipt deadlines) live under its shard's hash tag
+// `{s<n>}`, and the shard is the message id's last character, so a script touching one message stays on
+// one Redis Cluster slot and `GET /v1/messages/{id}` finds the record with one lookup. Accounts' event
+// streams and figures are named by the SPEC (§4) and keyed per account.
 
 export type Lane = 'transactional' | 'marketing';
 export const LANES: readonly Lane[] = ['transactional', 'marketing'];
@@ -7,21 +10,55 @@ export const LANES: readonly Lane[] = ['transactional', 'marketing'];
 /** The consumer group every daemon instance joins on every operator stream. */
 export const CONSUMER_GROUP = 'gateway';
 
+/** The shard count of the key layout. One today; the scale-out work makes it configurable. */
+export const SHARDS = 1;
+
+const SHARD_DIGITS = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** The shard a message id lives on (its last character, Crockford base32). */
+export function shardOfId(id: string): number {
+  const i = SHARD_DIGITS.indexOf(id.charAt(id.length - 1));
+  return i >= 0 && i < SHARDS ? i : 0;
+}
+
+export function shardDigit(shard: number): string {
+  return SHARD_DIGITS[shard] ?? '0';
+}
+
 export class RedisKeys {
   constructor(readonly prefix: string) {}
+
+  private shard(n: number): string {
+    return `${this.prefix}:{s${n}}`;
+  }
 
   private op(operatorId: string): string {
     return `${this.prefix}:{op:${operatorId}}`;
   }
 
-  /** Stream of messages waiting for the operator's send window, one per priority lane. */
-  stream(operatorId: string, lane: Lane): string {
-    return `${this.op(operatorId)}:stream:${lane}`;
+  /** Stream of messages waiting for the operator's send window, one per priority lane and shard. */
+  stream(operatorId: string, lane: Lane, shard = 0): string {
+    return `${this.shard(shard)}:q:${operatorId}:${lane === 'transactional' ? 't' : 'm'}`;
   }
 
-  /** Sorted set (score = due time in ms) of `<lane>|<messageId>` held until a time. */
-  scheduled(operatorId: string): string {
-    return `${this.op(operatorId)}:scheduled`;
+  /** Sorted set (score = due time in ms) of `<t|m>|<message ref>` held until a time. */
+  scheduled(operatorId: string, shard = 0): string {
+    return `${this.shard(shard)}:sched:${operatorId}`;
+  }
+
+  /** The message record (hash, fields in record.ts). */
+  message(id: string): string {
+    return `${this.shard(shardOfId(id))}:m:${id}`;
+  }
+
+  /** Index from an SMSC message id (normalised form) to `<message ref>|<part>`. */
+  smscId(operatorId: string, normalisedId: string, shard = 0): string {
+    return `${this.shard(shard)}:x:${operatorId}:${normalisedId}`;
+  }
+
+  /** Delivered messages waiting for their receipt (sorted set of message refs, score = deadline ms). */
+  receiptDeadlines(shard = 0): string {
+    return `${this.shard(shard)}:dl`;
   }
 
   /** Token bucket shared by every instance: the operator's throughput limit. */
@@ -32,11 +69,6 @@ export class RedisKeys {
   /** Lease on bind slot N of the operator, so the number of binds holds across instances. */
   bindLease(operatorId: string, slot: number): string {
     return `${this.op(operatorId)}:lease:${slot}`;
-  }
-
-  /** Index from an SMSC message id (normalised form) to `<messageId>:<part>`. */
-  smscId(operatorId: string, normalisedId: string): string {
-    return `${this.op(operatorId)}:smsc:${normalisedId}`;
   }
 
   /** Receipts that arrived before the submit_sm_resp carrying their id: hash of JSON, retried. */
@@ -54,11 +86,6 @@ export class RedisKeys {
     return `${this.prefix}:instances`;
   }
 
-  /** Delivered messages waiting for their receipt (sorted set, score = deadline ms). */
-  receiptDeadlines(): string {
-    return `${this.prefix}:receipt-deadlines`;
-  }
-
   /** Figures (SPEC §3 campaign statistics) of an account, kept by the state scripts. */
   accountFigures(accountId: string): string {
     return `${this.prefix}:figures:account:${accountId}`;
@@ -67,15 +94,6 @@ export class RedisKeys {
   /** Figures of one campaign of an account. */
   campaignFigures(accountId: string, campaignId: string): string {
     return `${this.prefix}:figures:campaign:${accountId}:${campaignId}`;
-  }
-
-  /** The message record (hash). */
-  message(id: string): string {
-    return `${this.messagePrefix()}${id}`;
-  }
-
-  messagePrefix(): string {
-    return `${this.prefix}:msg:`;
   }
 
   /** Idempotency: an account's clientRef → the first message id, for 24 h. */
@@ -88,9 +106,14 @@ export class RedisKeys {
     return `${this.prefix}:concat-ref:${destination}`;
   }
 
-  /** Every state change, for aggregators and webhooks (SPEC §4 Redis ingress). */
-  events(): string {
-    return `${this.prefix}:events`;
+  /** An account's own event stream: its messages' state changes and its MO (SPEC §4). */
+  events(accountId: string): string {
+    return `${this.prefix}:events:${accountId}`;
+  }
+
+  /** MO to a number no account owns (no short code configured): for the operators, not for any account. */
+  unroutedMo(): string {
+    return `${this.prefix}:mo:unrouted`;
   }
 
   /** Where aggregators XADD messages for an account (SPEC §4 Redis ingress). */

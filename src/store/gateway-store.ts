@@ -1,0 +1,51 @@
+// One handle on everything the gateway keeps in Redis, built once by the composition root and handed to
+// each module as the part it needs (messages, opt-outs, MO, webhooks, buckets, leases).
+import type { Redis } from 'ioredis';
+import { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
+import { RedisKeys } from './keys.js';
+import { MessageStore, type MessageStoreOptions } from './message-store.js';
+import { MoStore } from './mo-store.js';
+import { OptOutStore } from './opt-out-store.js';
+import { RedisBucket } from './token-bucket-store.js';
+import { WebhookStore } from './webhook-store.js';
+
+export class GatewayStore {
+  readonly keys: RedisKeys;
+  readonly messages: MessageStore;
+  readonly optOuts: OptOutStore;
+  readonly mo: MoStore;
+  readonly webhooks: WebhookStore;
+
+  constructor(
+    readonly redis: Redis,
+    keyPrefix: string,
+    options: MessageStoreOptions = {},
+  ) {
+    this.keys = new RedisKeys(keyPrefix);
+    this.messages = new MessageStore(redis, this.keys, options);
+    this.optOuts = new OptOutStore(redis, this.keys);
+    this.mo = new MoStore(redis, this.keys, this.messages.eventsMaxLen);
+    this.webhooks = new WebhookStore(redis, this.keys);
+  }
+
+  /** Can a write succeed now? (The connection is up; a write may still fail, and says so.) */
+  get available(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  operatorBucket(operatorId: string): RedisBucket {
+    return new RedisBucket(this.redis, this.keys.bucket(operatorId));
+  }
+
+  accountBucket(accountId: string): RedisBucket {
+    return new RedisBucket(this.redis, this.keys.accountBucket(accountId));
+  }
+
+  bindLeases(
+    holder: string,
+    bindsByOperator: ReadonlyMap<string, number>,
+    options: BindLeaseOptions = {},
+  ): RedisBindLeases {
+    return new RedisBindLeases(this.redis, this.keys, holder, bindsByOperator, options);
+  }
+}

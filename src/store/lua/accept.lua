@@ -1,0 +1,55 @@
+-- accept: record a batch of submit_sm_resp with status 0, one part each: the part's SMSC id, its index
+-- entries for receipts, and, when every part of a message is accepted, `delivered` (then `confirmed` at
+-- once when every receipt already came) and the acknowledgement of its stream entry.
+-- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] consumer group ; ARGV[4] record retention s
+-- Per part, 6 + n KEYS: record, account events stream, account figures, campaign figures, receipt
+--   deadline set, the stream the entry was read from, then n SMSC-id index keys
+-- Per part, 7 ARGV: n, part number, SMSC id, index value, index TTL s, receipt timeout ms ("0": the
+--   operator sends no receipts, `delivered` is final), stream entry id ("" = none held)
+-- Returns per part 3 values: state after, 1 when this part settled the message else 0, accepted count.
+local now = tonumber(ARGV[1])
+local maxlen = tonumber(ARGV[2])
+local group = ARGV[3]
+local out = {}
+local retention = tonumber(ARGV[4])
+local ki, ai = 1, 5
+while ai <= #ARGV do
+  local n = tonumber(ARGV[ai])
+  local rec, ev, figA, figC, dl, stream = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4], KEYS[ki + 5]
+  local part, smscId, value, ttl, timeout, entry = ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], ARGV[ai + 5], ARGV[ai + 6]
+  for i = 1, n do redis.call("SET", KEYS[ki + 5 + i], value, "EX", ttl) end
+  ki = ki + 6 + n
+  ai = ai + 7
+  local f = redis.call("HMGET", rec, "st", "h", "k", "a" .. part, "ac", "cf")
+  local state = f[1]
+  local settled = 0
+  local accepted = tonumber(f[5] or "0")
+  if state and not f[4] then
+    -- A part resubmitted after a lost response answers twice: the first id stays (both are indexed).
+    local k = parse_k(f[3])
+    accepted = accepted + 1
+    redis.call("HSET", rec, "a" .. part, smscId, "ac", accepted)
+    if accepted >= k.segments and (state == "sending" or state == "queued" or state == "scheduled") then
+      local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention}
+      local detail = ""
+      if timeout == "0" then detail = "final" end
+      set_state(c, k, f[2], state, "delivered", nil, detail, tonumber(timeout))
+      state = "delivered"
+      settled = 1
+      if tonumber(f[6] or "0") >= k.segments then
+        local h = redis.call("HGET", rec, "h")
+        set_state(c, k, h, "delivered", "confirmed", nil, "", 0)
+        state = "confirmed"
+      end
+      if entry ~= "" then
+        redis.call("XACK", stream, group, entry)
+        redis.call("XDEL", stream, entry)
+      end
+    end
+  end
+  out[#out + 1] = state or ""
+  out[#out + 1] = settled
+  out[#out + 1] = accepted
+end
+fig_flush()
+return out

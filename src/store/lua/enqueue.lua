@@ -1,0 +1,57 @@
+-- enqueue: write a batch of new messages, each with its record, its place in the queue (stream entry or
+-- scheduled-set member), its first event and its figures, atomically; the caller answers only after.
+-- Globals: ARGV[1] now ms ; ARGV[2] record retention s ; ARGV[3] events MAXLEN ; ARGV[4] clientRef TTL s
+-- Per message, 6 KEYS: record, account events stream, account figures, campaign figures (= account
+--   figures when none), target (operator stream, scheduled set, or the record when refused),
+--   clientRef key (= the record when none)
+-- Per message, 10 ARGV: id, target kind ("stream" | "scheduled" | "none"), due ms, state, error code,
+--   error message, k field, m field, valid-until ms ("" = none), queue member (stream ref or set member)
+-- Returns per message one string: "ok" or "dup:<first id>".
+local now = tonumber(ARGV[1])
+local retention = tonumber(ARGV[2])
+local maxlen = tonumber(ARGV[3])
+local refTtl = tonumber(ARGV[4])
+local out = {}
+local ki, ai = 1, 5
+while ai <= #ARGV do
+  local rec, ev, figA, figC, target, cref = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4], KEYS[ki + 5]
+  local id, kind, due, state = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3]
+  local code, msg, kf, mf, vu, member = ARGV[ai + 4], ARGV[ai + 5], ARGV[ai + 6], ARGV[ai + 7], ARGV[ai + 8], ARGV[ai + 9]
+  ki = ki + 6
+  ai = ai + 10
+  local first = nil
+  if cref ~= rec then
+    first = redis.call("GET", cref)
+    if not first then redis.call("SET", cref, id, "EX", refTtl) end
+  end
+  if first then
+    out[#out + 1] = "dup:" .. first
+  else
+    local k = parse_k(kf)
+    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention}
+    local line = state .. "\t" .. now .. "\t" .. code .. "\t"
+    local args = {"st", state, "h", line, "k", kf, "m", mf}
+    if vu ~= "" then args[#args + 1] = "vu"; args[#args + 1] = vu end
+    local err = nil
+    if state == "error" then
+      err = {stage = "policy", code = code, message = msg}
+      args[#args + 1] = "er"; args[#args + 1] = "policy\t" .. code .. "\t" .. msg
+    end
+    redis.call("HSET", rec, unpack(args))
+    -- A live message never expires (nothing may lose it); one refused at once is kept for `retention`.
+    if err then redis.call("EXPIRE", rec, retention) end
+    figures(c, k, "total", 1)
+    if err then
+      figures(c, k, "productionErrors", 1)
+      figures(c, k, "error:" .. code, 1)
+    elseif kind == "stream" then
+      redis.call("XADD", target, "*", "r", member)
+    elseif kind == "scheduled" then
+      redis.call("ZADD", target, tonumber(due), member)
+    end
+    event(c, k, state, err, "")
+    out[#out + 1] = "ok"
+  end
+end
+fig_flush()
+return out

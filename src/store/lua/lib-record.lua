@@ -1,0 +1,104 @@
+-- lib-record: prepended to every script that changes a message's state (Redis has no include). It is the
+-- one place where a state change is recorded: state, history line, error, detail, the event on the
+-- account's stream, the figures, and the receipt deadline. Every key it touches is passed in by the caller.
+--
+-- Record fields (see src/store/record.ts, which reads them):
+--   st  state                 h   history: lines "state<TAB>at<TAB>code<TAB>detail" joined by "\n"
+--   k   context: id, account, clientRef, campaignId, callback flag, segments, to, class (TAB-separated)
+--   m   the rest, JSON, never read here     vu  valid-until ms (absent: no validity)
+--   at  submit attempts       ac  parts accepted      cf  parts confirmed by a receipt
+--   a<n> SMSC id of part n    r<n> receipt of part n "stat<TAB>err<TAB>at"
+--   er  error "stage<TAB>code<TAB>message"             dt  detail ("unconfirmed", "final", a reason)
+--
+-- c (per message): {rec, ev, figA, figC, dl, now, maxlen, retention}; k: parse_k(record's k field).
+-- A record has no TTL while its message is live: it expires `retention` seconds after a settled state.
+
+-- States after which the record only waits for its retention (delivered: a receipt may still come).
+local SETTLED = {delivered = true, confirmed = true, error = true, cancelled = true}
+
+local FIG = {}
+
+local function fig(key, field, by)
+  local t = FIG[key]
+  if not t then t = {}; FIG[key] = t end
+  t[field] = (t[field] or 0) + by
+end
+
+-- Figures are summed over the whole batch and written once per key and field.
+local function fig_flush()
+  for key, t in pairs(FIG) do
+    for field, n in pairs(t) do redis.call("HINCRBY", key, field, n) end
+  end
+end
+
+local function parse_k(s)
+  local f = {}
+  for v in string.gmatch(s .. "\t", "([^\t]*)\t") do f[#f + 1] = v end
+  return {id = f[1] or "", account = f[2] or "", clientRef = f[3] or "", campaign = f[4] or "",
+    cb = f[5] or "", segments = tonumber(f[6]) or 0, to = f[7] or "", class = f[8] or ""}
+end
+
+local function figures(c, k, field, by)
+  fig(c.figA, field, by)
+  if k.campaign ~= "" then fig(c.figC, field, by) end
+end
+
+-- The member naming a message in the scheduled and deadline sets: enough to rebuild its keys.
+local function ref_of(k)
+  return k.id .. "|" .. k.account .. "|" .. k.campaign
+end
+
+local function event(c, k, state, err, detail)
+  local ev = {"id", k.id, "state", state, "at", tostring(c.now), "account", k.account}
+  if k.clientRef ~= "" then ev[#ev + 1] = "clientRef"; ev[#ev + 1] = k.clientRef end
+  if k.campaign ~= "" then ev[#ev + 1] = "campaignId"; ev[#ev + 1] = k.campaign end
+  if k.cb == "1" then ev[#ev + 1] = "callback"; ev[#ev + 1] = "1" end
+  if err then
+    ev[#ev + 1] = "errorStage"; ev[#ev + 1] = err.stage
+    ev[#ev + 1] = "errorCode"; ev[#ev + 1] = err.code
+  end
+  if detail ~= "" then ev[#ev + 1] = "detail"; ev[#ev + 1] = detail end
+  redis.call("XADD", c.ev, "MAXLEN", "~", c.maxlen, "*", unpack(ev))
+end
+
+-- from -> to, already allowed by the caller. err = {stage, code, message} or nil; detail "" = none.
+-- deadlineMs > 0: a delivered message waits that long for its receipt.
+local function set_state(c, k, history, from, to, err, detail, deadlineMs)
+  local line = to .. "\t" .. c.now .. "\t" .. (err and err.code or "") .. "\t" .. detail
+  local h = line
+  if history and history ~= "" then h = history .. "\n" .. line end
+  local args = {"st", to, "h", h}
+  if err then args[#args + 1] = "er"; args[#args + 1] = err.stage .. "\t" .. err.code .. "\t" .. err.message end
+  if detail ~= "" then args[#args + 1] = "dt"; args[#args + 1] = detail end
+  redis.call("HSET", c.rec, unpack(args))
+  if SETTLED[to] then redis.call("EXPIRE", c.rec, c.retention) end
+  event(c, k, to, err, detail)
+
+  -- Figures (SPEC §3 campaign statistics): production, delivery, confirmation, errors by code.
+  local unconfirmed = (detail == "final" or detail == "unconfirmed")
+  if to == "delivered" and from ~= "delivered" then figures(c, k, "produced", 1) end
+  if to == "delivered" and unconfirmed then figures(c, k, "deliveredUnconfirmed", 1) end
+  if to == "confirmed" then figures(c, k, "confirmed", 1) end
+  if to == "cancelled" then figures(c, k, "cancelled", 1) end
+  if to == "error" then
+    if err and err.stage == "receipt" then figures(c, k, "deliveryErrors", 1)
+    else figures(c, k, "productionErrors", 1) end
+    figures(c, k, "error:" .. (err and err.code or "UNKNOWN"), 1)
+  end
+
+  if to == "delivered" and not unconfirmed and (deadlineMs or 0) > 0 then
+    redis.call("ZADD", c.dl, c.now + deadlineMs, ref_of(k))
+  elseif from == "delivered" then
+    redis.call("ZREM", c.dl, ref_of(k))
+  end
+end
+
+-- SPEC §2's state machine: which moves a settle may make.
+local ALLOWED = {
+  queued = {scheduled = true, sending = true, error = true, cancelled = true},
+  scheduled = {queued = true, sending = true, error = true, cancelled = true, scheduled = true},
+  sending = {queued = true, scheduled = true, error = true},
+  delivered = {error = true, delivered = true},
+}
+
+local FINAL = {confirmed = true, error = true, cancelled = true}

@@ -1,0 +1,52 @@
+-- receipt: apply a batch of delivery receipts, one part each, and derive each message's state from all
+-- its parts: confirmed when every part is DELIVRD, error as soon as one part fails. A repeat changes nothing.
+-- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] record retention s
+-- Per receipt, 5 KEYS: record, account events stream, account figures, campaign figures, receipt deadline set
+-- Per receipt, 4 ARGV: part number, stat (DELIVRD, UNDELIV, ...), err ("" = none), "final" | "interim"
+-- Returns per receipt 2 values: result ("applied" | "duplicate" | "missing"), state after.
+local now = tonumber(ARGV[1])
+local maxlen = tonumber(ARGV[2])
+local out = {}
+local retention = tonumber(ARGV[3])
+local ki, ai = 1, 4
+while ai <= #ARGV do
+  local rec, ev, figA, figC, dl = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4]
+  local part, stat, errc, final = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3] == "final"
+  ki = ki + 5
+  ai = ai + 4
+  local f = redis.call("HMGET", rec, "st", "h", "k", "r" .. part, "cf")
+  local state = f[1]
+  local result = "applied"
+  if not state then
+    result = "missing"
+  else
+    local previous = f[4] and string.match(f[4], "^([^\t]*)") or nil
+    if previous and previous ~= "ENROUTE" and previous ~= "ACCEPTD" then
+      result = "duplicate"
+    else
+      redis.call("HSET", rec, "r" .. part, stat .. "\t" .. errc .. "\t" .. now)
+      if final then
+        local k = parse_k(f[3])
+        local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention}
+        if stat == "DELIVRD" then
+          local confirmed = tonumber(f[5] or "0") + 1
+          redis.call("HSET", rec, "cf", confirmed)
+          -- Before every part is accepted the message is still `sending`: accept confirms it then.
+          if confirmed >= k.segments and state == "delivered" then
+            set_state(c, k, f[2], state, "confirmed", nil, "", 0)
+            state = "confirmed"
+          end
+        elseif not FINAL[state] then
+          local message = "receipt for part " .. part .. ": " .. stat
+          if errc ~= "" then message = message .. " err " .. errc end
+          set_state(c, k, f[2], state, "error", {stage = "receipt", code = stat, message = message}, "", 0)
+          state = "error"
+        end
+      end
+    end
+  end
+  out[#out + 1] = result
+  out[#out + 1] = state or ""
+end
+fig_flush()
+return out

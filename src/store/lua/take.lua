@@ -1,0 +1,65 @@
+-- take: the worker's claim on a batch of stream entries it read. Each message still to send moves to
+-- `sending` (the point after which a cancel no longer wins) unless its recipient opted out, in which
+-- case it is left as it is for the policy to refuse. Entries with nothing left to send are acknowledged
+-- and deleted here, expired messages end in error EXPIRED, all in this one call.
+-- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] "1" when transactional honours opt-outs ;
+--   ARGV[4] consumer group ; ARGV[5] record retention s
+-- Per entry, 6 KEYS: record, account events stream, account figures, campaign figures, the stream the
+--   entry was read from, the account's opt-out hash
+-- Per entry, 1 ARGV: the stream entry id
+-- Returns per entry 6 values: status ("gone" | "settled" | "expired" | "optout" | "send"), previous state,
+--   m field, attempts, accepted parts as "1,3" (parts already accepted by the SMSC: a taken-over message),
+--   k field.
+local now = tonumber(ARGV[1])
+local maxlen = tonumber(ARGV[2])
+local txHonours = ARGV[3] == "1"
+local group = ARGV[4]
+local out = {}
+local retention = tonumber(ARGV[5])
+local ki, ai = 1, 6
+while ai <= #ARGV do
+  local rec, ev, figA, figC, stream, optouts = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4], KEYS[ki + 5]
+  local entry = ARGV[ai]
+  ki = ki + 6
+  ai = ai + 1
+  local f = redis.call("HMGET", rec, "st", "h", "k", "m", "vu", "at")
+  local state = f[1]
+  local status, accepted = "send", ""
+  if not state then
+    status = "gone"
+  elseif state ~= "queued" and state ~= "scheduled" and state ~= "sending" then
+    status = "settled"
+  else
+    local k = parse_k(f[3])
+    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention}
+    if state == "sending" then
+      -- Taken over from a consumer that died: its accepted parts must not be sent again.
+      local parts = {}
+      for i = 1, k.segments do parts[#parts + 1] = "a" .. i end
+      local ids = redis.call("HMGET", rec, unpack(parts))
+      local done = {}
+      for i = 1, k.segments do if ids[i] then done[#done + 1] = tostring(i) end end
+      accepted = table.concat(done, ",")
+    elseif f[5] and tonumber(f[5]) < now then
+      status = "expired"
+      set_state(c, k, f[2], state, "error",
+        {stage = "submit", code = "EXPIRED", message = "validity period passed before submission"}, "", 0)
+    elseif (k.class == "marketing" or txHonours) and redis.call("HEXISTS", optouts, k.to) == 1 then
+      status = "optout"
+    else
+      set_state(c, k, f[2], state, "sending", nil, "", 0)
+    end
+  end
+  if status == "gone" or status == "settled" or status == "expired" then
+    redis.call("XACK", stream, group, entry)
+    redis.call("XDEL", stream, entry)
+  end
+  out[#out + 1] = status
+  out[#out + 1] = state or ""
+  out[#out + 1] = (status == "send" or status == "optout") and f[4] or ""
+  out[#out + 1] = f[6] or "0"
+  out[#out + 1] = accepted
+  out[#out + 1] = (status == "send" or status == "optout") and f[3] or ""
+end
+fig_flush()
+return out

@@ -1,0 +1,624 @@
+// The message store: every write of a message's record goes through here, in batches, through the Lua
+// scripts of lua/ (one call for N messages), so concurrent instances stay consistent and Redis sees a
+// handful of commands per message. Every move to a final state, whatever path made it (submit, receipt,
+// receipt timeout, cancel, policy, expiry), passes through one hook: metrics, figures and credit follow it.
+import type { Redis } from 'ioredis';
+import type { MessageIdFormat } from '../config/index.js';
+import { isFinalReceiptStat } from '../smpp/pdu/index.js';
+import { Batcher } from './batcher.js';
+import { CONSUMER_GROUP, RedisKeys, shardOfId, type Lane } from './keys.js';
+import type { ErrorStage, MessageState, MessageView } from './message.js';
+import {
+  decodeContext,
+  decodeMeta,
+  decodeRecord,
+  decodeRef,
+  encodeContext,
+  encodeMeta,
+  encodeRef,
+  toView,
+  type MessageContext,
+  type MessageMeta,
+  type MessageRecord,
+  type MessageRef,
+} from './record.js';
+import { replyArray, scripts, type LuaArg, type LuaReply } from './scripts.js';
+import { smscIdForms } from './smsc-id.js';
+
+export const DEFAULT_EVENTS_MAXLEN = 1_000_000;
+const CLIENT_REF_TTL_SECONDS = 24 * 3600;
+
+export type FinalState = 'delivered' | 'confirmed' | 'error' | 'cancelled';
+
+/** One message reaching a final state, reported once, by the call that made the change. */
+export interface FinalChange {
+  id: string;
+  account: string;
+  campaignId?: string;
+  state: FinalState;
+  errorStage?: ErrorStage;
+  code?: string;
+}
+
+export type FinalStateHook = (change: FinalChange) => void;
+
+export interface MessageStoreOptions {
+  /** Per account event stream cap (XADD MAXLEN ~). */
+  eventsMaxLen?: number;
+  retentionDays?: number;
+  onFinal?: FinalStateHook;
+}
+
+/** A new message, encoded and split, ready to be written. */
+export interface NewRecord {
+  context: MessageContext;
+  meta: MessageMeta;
+  lane: Lane;
+  /** `error`: refused by policy at enqueue, recorded and never queued. */
+  state: 'queued' | 'scheduled' | 'error';
+  dueMs?: number;
+  error?: { code: string; message: string };
+}
+
+export type WriteOutcome = { written: true } | { written: false; duplicateOf: string };
+
+/** A stream entry the worker read: where it came from, and the message it names. */
+export interface HeldEntry {
+  stream: string;
+  entryId: string;
+  ref: MessageRef;
+}
+
+export type TakeStatus = 'gone' | 'settled' | 'expired' | 'optout' | 'send';
+
+export interface TakeResult {
+  status: TakeStatus;
+  previous: string;
+  meta?: MessageMeta;
+  context?: MessageContext;
+  attempts: number;
+  /** Part numbers (1-based) the SMSC already accepted: a message taken over after a crash. */
+  acceptedParts: number[];
+}
+
+export interface AcceptedPart {
+  ref: MessageRef;
+  /** The stream entry the worker holds: acknowledged when this part completes the message. */
+  entry?: { stream: string; entryId: string };
+  part: number;
+  operatorId: string;
+  smscId: string;
+  format: MessageIdFormat;
+  /** 0: the operator sends no receipts, so `delivered` is final. */
+  receiptTimeoutMs: number;
+  indexTtlSeconds: number;
+}
+
+export interface AcceptResult {
+  state: string;
+  /** This part completed the message (it moved to delivered, or confirmed). */
+  settled: boolean;
+  accepted: number;
+}
+
+export interface ReceiptInput {
+  operatorId: string;
+  smscId: string;
+  format: MessageIdFormat;
+  stat: string;
+  err: string;
+}
+
+export type ReceiptResult = 'applied' | 'duplicate' | 'unknown';
+
+export interface SettleItem {
+  ref: MessageRef;
+  to: MessageState;
+  error?: { stage: ErrorStage; code: string; message: string };
+  detail?: string;
+  /** Put the message in its operator's scheduled set at this time (deferral, retry). */
+  schedule?: { operatorId: string; lane: Lane; dueMs: number };
+  /** The stream entry the worker holds for it: acknowledged and deleted in the same call. */
+  entry?: HeldEntry;
+  attempts?: number;
+}
+
+export interface SettleResult {
+  changed: boolean;
+  previous: string;
+}
+
+export interface TransitionOptions {
+  error?: { stage: ErrorStage; code: string; message: string };
+  detail?: string;
+  now?: number;
+}
+
+export interface Figures {
+  /** Accepted by an ingress (including those refused by policy). */
+  total: number;
+  /** Accepted by the operator's SMSC (reached `delivered`). */
+  produced: number;
+  /** Ended in error before or at submission (policy or submit stage). */
+  productionErrors: number;
+  /** Still to produce: queued, scheduled or sending. */
+  remaining: number;
+  cancelled: number;
+  /** Produced and not failed by a receipt. */
+  delivered: number;
+  /** Failed by a receipt (UNDELIV, EXPIRED, REJECTD, ...). */
+  deliveryErrors: number;
+  confirmed: number;
+  deliveredUnconfirmed: number;
+  errorsByCode: Record<string, number>;
+}
+
+export function toFigures(raw: Record<string, string>): Figures {
+  const n = (field: string) => Number(raw[field] ?? 0);
+  const errorsByCode: Record<string, number> = {};
+  for (const [field, value] of Object.entries(raw)) {
+    if (field.startsWith('error:')) errorsByCode[field.slice('error:'.length)] = Number(value);
+  }
+  const total = n('total');
+  const produced = n('produced');
+  const productionErrors = n('productionErrors');
+  const cancelled = n('cancelled');
+  const deliveryErrors = n('deliveryErrors');
+  return {
+    total,
+    produced,
+    productionErrors,
+    remaining: Math.max(0, total - produced - productionErrors - cancelled),
+    cancelled,
+    delivered: produced - deliveryErrors,
+    deliveryErrors,
+    confirmed: n('confirmed'),
+    deliveredUnconfirmed: n('deliveredUnconfirmed'),
+    errorsByCode,
+  };
+}
+
+function str(reply: LuaReply | undefined): string {
+  return reply === null || reply === undefined ? '' : String(reply);
+}
+
+export class MessageStore {
+  readonly eventsMaxLen: number;
+  private readonly retentionSeconds: number;
+  private readonly finalHooks: FinalStateHook[] = [];
+  private readonly acceptBatcher: Batcher<AcceptedPart, AcceptResult>;
+  private readonly receiptBatcher: Batcher<ReceiptInput, ReceiptResult>;
+
+  constructor(
+    readonly redis: Redis,
+    readonly keys: RedisKeys,
+    options: MessageStoreOptions = {},
+  ) {
+    this.eventsMaxLen = options.eventsMaxLen ?? DEFAULT_EVENTS_MAXLEN;
+    this.retentionSeconds = Math.round((options.retentionDays ?? 7) * 86_400);
+    if (options.onFinal) this.finalHooks.push(options.onFinal);
+    this.acceptBatcher = new Batcher((items) => this.acceptBatch(items));
+    this.receiptBatcher = new Batcher((items) => this.receiptBatch(items));
+  }
+
+  /** Add a final-state hook (metrics, credit return, ...). */
+  onFinal(hook: FinalStateHook): void {
+    this.finalHooks.push(hook);
+  }
+
+  private final(change: FinalChange): void {
+    for (const hook of this.finalHooks) hook(change);
+  }
+
+  /** The four keys every state change of a message touches: record, events, figures. */
+  private contextKeys(ref: MessageRef): [string, string, string, string] {
+    const figA = this.keys.accountFigures(ref.account);
+    return [
+      this.keys.message(ref.id),
+      this.keys.events(ref.account),
+      figA,
+      ref.campaignId ? this.keys.campaignFigures(ref.account, ref.campaignId) : figA,
+    ];
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  /** Write new messages (and queue them) in one call; returns only once Redis has every one. */
+  async write(records: readonly NewRecord[], now: number = Date.now()): Promise<WriteOutcome[]> {
+    if (records.length === 0) return [];
+    const keys: string[] = [];
+    const args: LuaArg[] = [now, this.retentionSeconds, this.eventsMaxLen, CLIENT_REF_TTL_SECONDS];
+    for (const r of records) {
+      const ref: MessageRef = { id: r.context.id, account: r.context.account };
+      if (r.context.campaignId) ref.campaignId = r.context.campaignId;
+      const shard = shardOfId(ref.id);
+      const [rec, ev, figA, figC] = this.contextKeys(ref);
+      const kind = r.state === 'error' ? 'none' : r.state === 'scheduled' ? 'scheduled' : 'stream';
+      const target =
+        kind === 'stream'
+          ? this.keys.stream(r.meta.operator, r.lane, shard)
+          : kind === 'scheduled'
+            ? this.keys.scheduled(r.meta.operator, shard)
+            : rec;
+      const cref = r.context.clientRef ? this.keys.clientRef(ref.account, r.context.clientRef) : rec;
+      keys.push(rec, ev, figA, figC, target, cref);
+      const member =
+        kind === 'scheduled' ? `${r.lane === 'transactional' ? 't' : 'm'}|${encodeRef(ref)}` : encodeRef(ref);
+      args.push(
+        ref.id,
+        kind,
+        r.dueMs ?? 0,
+        r.state,
+        r.error?.code ?? '',
+        (r.error?.message ?? '').replace(/[\t\n]/g, ' '),
+        encodeContext(r.context),
+        encodeMeta(r.meta),
+        r.meta.validUntil !== undefined ? r.meta.validUntil : '',
+        member,
+      );
+    }
+    const reply = replyArray(await scripts.enqueue.run(this.redis, keys, args));
+    return records.map((r, i) => {
+      const out = str(reply[i]);
+      if (out.startsWith('dup:')) return { written: false, duplicateOf: out.slice(4) };
+      if (r.state === 'error') {
+        this.final({
+          id: r.context.id,
+          account: r.context.account,
+          ...(r.context.campaignId ? { campaignId: r.context.campaignId } : {}),
+          state: 'error',
+          errorStage: 'policy',
+          ...(r.error ? { code: r.error.code } : {}),
+        });
+      }
+      return { written: true };
+    });
+  }
+
+  /**
+   * The worker's claim on entries it read: messages to send move to `sending` in one call; entries with
+   * nothing to send are acknowledged; expired messages end in EXPIRED.
+   */
+  async take(
+    entries: readonly HeldEntry[],
+    options: { transactionalHonoursOptOut: boolean; now?: number },
+  ): Promise<TakeResult[]> {
+    if (entries.length === 0) return [];
+    const now = options.now ?? Date.now();
+    const keys: string[] = [];
+    const args: LuaArg[] = [
+      now,
+      this.eventsMaxLen,
+      options.transactionalHonoursOptOut ? '1' : '0',
+      CONSUMER_GROUP,
+      this.retentionSeconds,
+    ];
+    for (const e of entries) {
+      keys.push(...this.contextKeys(e.ref), e.stream, this.keys.optOuts(e.ref.account));
+      args.push(e.entryId);
+    }
+    const reply = replyArray(await scripts.take.run(this.redis, keys, args));
+    return entries.map((e, i) => {
+      const status = str(reply[i * 6]) as TakeStatus;
+      const m = str(reply[i * 6 + 2]);
+      const accepted = str(reply[i * 6 + 4]);
+      const k = str(reply[i * 6 + 5]);
+      if (status === 'expired') {
+        this.final({
+          id: e.ref.id,
+          account: e.ref.account,
+          ...(e.ref.campaignId ? { campaignId: e.ref.campaignId } : {}),
+          state: 'error',
+          errorStage: 'submit',
+          code: 'EXPIRED',
+        });
+      }
+      return {
+        status,
+        previous: str(reply[i * 6 + 1]),
+        ...(m ? { meta: decodeMeta(m) } : {}),
+        ...(k ? { context: decodeContext(k) } : {}),
+        attempts: Number(reply[i * 6 + 3] ?? 0),
+        acceptedParts: accepted ? accepted.split(',').map(Number) : [],
+      };
+    });
+  }
+
+  /** submit_sm_resp ok for one part; batched with the others of the same turn of the event loop. */
+  acceptPart(part: AcceptedPart): Promise<AcceptResult> {
+    return this.acceptBatcher.add(part);
+  }
+
+  private async acceptBatch(parts: AcceptedPart[], now: number = Date.now()): Promise<AcceptResult[]> {
+    const keys: string[] = [];
+    const args: LuaArg[] = [now, this.eventsMaxLen, CONSUMER_GROUP, this.retentionSeconds];
+    for (const p of parts) {
+      const shard = shardOfId(p.ref.id);
+      const index = smscIdForms(p.smscId, p.format).map((form) =>
+        this.keys.smscId(p.operatorId, form, shard),
+      );
+      const [rec] = this.contextKeys(p.ref);
+      keys.push(
+        ...this.contextKeys(p.ref),
+        this.keys.receiptDeadlines(shard),
+        p.entry?.stream ?? rec,
+        ...index,
+      );
+      args.push(
+        index.length,
+        p.part,
+        p.smscId,
+        `${encodeRef(p.ref)}|${p.part}`,
+        p.indexTtlSeconds,
+        p.receiptTimeoutMs,
+        p.entry?.entryId ?? '',
+      );
+    }
+    const reply = replyArray(await scripts.accept.run(this.redis, keys, args));
+    return parts.map((p, i) => {
+      const state = str(reply[i * 3]);
+      const settled = Number(reply[i * 3 + 1]) === 1;
+      if (settled && (state === 'confirmed' || (state === 'delivered' && p.receiptTimeoutMs === 0))) {
+        const ref = p.ref;
+        this.final({
+          id: ref.id,
+          account: ref.account,
+          ...(ref.campaignId ? { campaignId: ref.campaignId } : {}),
+          state: state === 'confirmed' ? 'confirmed' : 'delivered',
+        });
+      }
+      return { state, settled, accepted: Number(reply[i * 3 + 2]) };
+    });
+  }
+
+  /** One delivery receipt: correlated with its part and applied; batched with the others of the same turn. */
+  applyReceipt(receipt: ReceiptInput): Promise<ReceiptResult> {
+    return this.receiptBatcher.add(receipt);
+  }
+
+  private async receiptBatch(receipts: ReceiptInput[], now: number = Date.now()): Promise<ReceiptResult[]> {
+    // One MGET finds every receipt's part, trying each id's canonical forms in order.
+    const forms = receipts.map((r) => smscIdForms(r.smscId, r.format));
+    const lookups = receipts.flatMap((r, i) => forms[i]!.map((f) => this.keys.smscId(r.operatorId, f)));
+    const values = lookups.length > 0 ? await this.redis.mget(...lookups) : [];
+    const found: Array<{ ref: MessageRef; part: number } | undefined> = [];
+    let cursor = 0;
+    for (let i = 0; i < receipts.length; i++) {
+      const n = forms[i]!.length;
+      const value = values.slice(cursor, cursor + n).find((v): v is string => typeof v === 'string');
+      cursor += n;
+      if (!value) {
+        found.push(undefined);
+        continue;
+      }
+      const sep = value.lastIndexOf('|');
+      found.push({ ref: decodeRef(value.slice(0, sep)), part: Number(value.slice(sep + 1)) });
+    }
+    const applicable = receipts.map((r, i) => ({ r, hit: found[i] })).filter((x) => x.hit !== undefined);
+    const results: ReceiptResult[] = receipts.map(() => 'unknown');
+    if (applicable.length === 0) return results;
+    const keys: string[] = [];
+    const args: LuaArg[] = [now, this.eventsMaxLen, this.retentionSeconds];
+    for (const { r, hit } of applicable) {
+      keys.push(...this.contextKeys(hit!.ref), this.keys.receiptDeadlines(shardOfId(hit!.ref.id)));
+      args.push(hit!.part, r.stat, r.err, isFinalReceiptStat(r.stat) ? 'final' : 'interim');
+    }
+    const reply = replyArray(await scripts.receipt.run(this.redis, keys, args));
+    let j = 0;
+    for (let i = 0; i < receipts.length; i++) {
+      const hit = found[i];
+      if (!hit) continue;
+      const result = str(reply[j * 2]);
+      const state = str(reply[j * 2 + 1]);
+      j++;
+      if (result === 'missing') continue;
+      results[i] = result === 'duplicate' ? 'duplicate' : 'applied';
+      if (result === 'applied' && (state === 'confirmed' || state === 'error')) {
+        // A receipt applies once (a repeat is a duplicate), so a final state it reached is reported once.
+        this.final({
+          id: hit.ref.id,
+          account: hit.ref.account,
+          ...(hit.ref.campaignId ? { campaignId: hit.ref.campaignId } : {}),
+          state: state === 'confirmed' ? 'confirmed' : 'error',
+          ...(state === 'error' ? { errorStage: 'receipt' as const, code: receipts[i]!.stat } : {}),
+        });
+      }
+    }
+    return results;
+  }
+
+  /** Move messages to a state (cancel, refusal, retry, deferral, receipt timeout) in one call. */
+  async settle(items: readonly SettleItem[], now: number = Date.now()): Promise<SettleResult[]> {
+    if (items.length === 0) return [];
+    const keys: string[] = [];
+    const args: LuaArg[] = [now, this.eventsMaxLen, CONSUMER_GROUP, this.retentionSeconds];
+    for (const item of items) {
+      const shard = shardOfId(item.ref.id);
+      const [rec] = this.contextKeys(item.ref);
+      const sched = item.schedule ? this.keys.scheduled(item.schedule.operatorId, shard) : rec;
+      keys.push(
+        ...this.contextKeys(item.ref),
+        this.keys.receiptDeadlines(shard),
+        sched,
+        item.entry ? item.entry.stream : rec,
+      );
+      const member = item.schedule
+        ? `${item.schedule.lane === 'transactional' ? 't' : 'm'}|${encodeRef(item.ref)}`
+        : '';
+      args.push(
+        item.to,
+        item.error?.stage ?? '',
+        item.error?.code ?? '',
+        (item.error?.message ?? '').replace(/[\t\n]/g, ' '),
+        (item.detail ?? '').replace(/[\t\n]/g, ' '),
+        item.schedule?.dueMs ?? 0,
+        member,
+        item.entry?.entryId ?? '',
+        item.attempts !== undefined ? item.attempts : '',
+      );
+    }
+    const reply = replyArray(await scripts.settle.run(this.redis, keys, args));
+    return items.map((item, i) => {
+      const changed = Number(reply[i * 2]) === 1;
+      const previous = str(reply[i * 2 + 1]);
+      const finalNow =
+        item.to === 'error' ||
+        item.to === 'cancelled' ||
+        (item.to === 'delivered' && item.detail === 'unconfirmed');
+      if (changed && finalNow) {
+        this.final({
+          id: item.ref.id,
+          account: item.ref.account,
+          ...(item.ref.campaignId ? { campaignId: item.ref.campaignId } : {}),
+          state: item.to as FinalState,
+          ...(item.error ? { errorStage: item.error.stage, code: item.error.code } : {}),
+        });
+      }
+      return { changed, previous };
+    });
+  }
+
+  /** The reference of a message (its account and campaign name its keys), read from its record. */
+  async refOf(id: string): Promise<MessageRef | undefined> {
+    const k = await this.redis.hget(this.keys.message(id), 'k');
+    if (!k) return undefined;
+    const context = decodeContext(k);
+    return {
+      id,
+      account: context.account,
+      ...(context.campaignId ? { campaignId: context.campaignId } : {}),
+    };
+  }
+
+  /** A state change by message id alone (cancel from the API, tests): the record names its own keys. */
+  async transition(
+    id: string,
+    to: MessageState,
+    options: TransitionOptions = {},
+  ): Promise<{ changed: boolean; previous: string }> {
+    const ref = await this.refOf(id);
+    if (!ref) return { changed: false, previous: '' };
+    const [result] = await this.settle(
+      [
+        {
+          ref,
+          to,
+          ...(options.error ? { error: options.error } : {}),
+          ...(options.detail !== undefined ? { detail: options.detail } : {}),
+        },
+      ],
+      options.now,
+    );
+    return result!;
+  }
+
+  /** Move scheduled messages whose time has come into their streams. */
+  async moveDue(operatorId: string, shard = 0, max = 500): Promise<number> {
+    return Number(
+      await scripts.moveDue.run(
+        this.redis,
+        [
+          this.keys.scheduled(operatorId, shard),
+          this.keys.stream(operatorId, 'transactional', shard),
+          this.keys.stream(operatorId, 'marketing', shard),
+        ],
+        [max],
+      ),
+    );
+  }
+
+  /** Settle delivered messages whose receipt deadline passed as final "delivered, unconfirmed". */
+  async settleReceiptDeadlines(max = 500, now: number = Date.now(), shard = 0): Promise<number> {
+    const due = await this.redis.zrangebyscore(
+      this.keys.receiptDeadlines(shard),
+      '-inf',
+      now,
+      'LIMIT',
+      0,
+      max,
+    );
+    if (due.length === 0) return 0;
+    const results = await this.settle(
+      due.map((member) => ({ ref: decodeRef(member), to: 'delivered' as const, detail: 'unconfirmed' })),
+      now,
+    );
+    // A member whose record is gone (retention) or settled otherwise leaves the set too.
+    const stale = due.filter((_, i) => !results[i]!.changed && results[i]!.previous !== 'delivered');
+    if (stale.length > 0) await this.redis.zrem(this.keys.receiptDeadlines(shard), ...stale);
+    return results.filter((r) => r.changed).length;
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  async record(id: string): Promise<MessageRecord | undefined> {
+    return decodeRecord(await this.redis.hgetall(this.keys.message(id)));
+  }
+
+  async get(id: string): Promise<MessageView | undefined> {
+    const record = await this.record(id);
+    return record ? toView(record) : undefined;
+  }
+
+  /** State, segments, encoding and operator of a message (the answer to a duplicate clientRef). */
+  async summary(
+    id: string,
+  ): Promise<{ state: MessageState; segments: number; encoding: string; operator: string } | undefined> {
+    const [st, k, m] = await this.redis.hmget(this.keys.message(id), 'st', 'k', 'm');
+    if (!st || !k) return undefined;
+    const meta = decodeMeta(m);
+    return {
+      state: st as MessageState,
+      segments: decodeContext(k).segments,
+      encoding: meta.encoding,
+      operator: meta.operator,
+    };
+  }
+
+  /** Account figures, or a campaign's when `campaignId` is given (SPEC §3 campaign statistics). */
+  async figures(accountId: string, campaignId?: string): Promise<Figures> {
+    const key = campaignId
+      ? this.keys.campaignFigures(accountId, campaignId)
+      : this.keys.accountFigures(accountId);
+    return toFigures(await this.redis.hgetall(key));
+  }
+
+  /** Entries waiting in an operator's lane (for the queue-full check and the depth metric). */
+  async depth(operatorId: string, lane: Lane): Promise<number> {
+    return this.redis.xlen(this.keys.stream(operatorId, lane));
+  }
+
+  async scheduledCount(operatorId: string): Promise<number> {
+    return this.redis.zcard(this.keys.scheduled(operatorId));
+  }
+
+  /** A concatenation reference that rotates per destination (never shared by two live messages). */
+  async nextReferences(destinations: readonly string[]): Promise<number[]> {
+    if (destinations.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const to of destinations) {
+      const key = this.keys.concatReference(to);
+      pipeline.incr(key).expire(key, 7 * 24 * 3600);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return destinations.map((_, i) => {
+      const [error, value] = replies[i * 2] ?? [];
+      if (error) throw error;
+      return Number(value);
+    });
+  }
+
+  // ------------------------------------------------------------------ receipts held for a retry
+
+  async holdReceipt(operatorId: string, field: string, json: string): Promise<void> {
+    await this.redis.hset(this.keys.earlyReceipts(operatorId), field, json);
+  }
+
+  async heldReceipts(operatorId: string): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.keys.earlyReceipts(operatorId));
+  }
+
+  /** true when this call removed it (so a receipt given up by several instances is counted once). */
+  async releaseReceipt(operatorId: string, field: string): Promise<boolean> {
+    return (await this.redis.hdel(this.keys.earlyReceipts(operatorId), field)) === 1;
+  }
+}

@@ -1,0 +1,139 @@
+// The one stream consumer of the gateway: a consumer group member that reads new entries (streams in
+// priority order), takes over entries another consumer left pending past the lease, keeps its own
+// entries from looking idle, and acknowledges them. The worker, the state notifier and the ingress use it.
+import type { Redis } from 'ioredis';
+
+export interface StreamEntry {
+  stream: string;
+  id: string;
+  fields: Record<string, string>;
+}
+
+type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
+
+function toFields(flat: readonly string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
+}
+
+export class StreamConsumer {
+  private readonly reader: Redis;
+
+  /**
+   * `redis` serves the short commands; a duplicate connection is kept for the blocking reads, so a
+   * read waiting for entries never holds back the acknowledgements behind it.
+   */
+  constructor(
+    private readonly redis: Redis,
+    readonly group: string,
+    readonly consumer: string,
+  ) {
+    this.reader = redis.duplicate({ enableAutoPipelining: false });
+    // Connection errors surface on the commands; the main client logs the connection's state.
+    this.reader.on('error', () => undefined);
+  }
+
+  async connect(): Promise<void> {
+    if (this.reader.status === 'ready' || this.reader.status === 'connecting') return;
+    await this.reader.connect().catch((error: unknown) => {
+      if (!(error instanceof Error) || !error.message.includes('already')) throw error;
+    });
+  }
+
+  disconnect(): void {
+    this.reader.disconnect();
+  }
+
+  /** Create the group on each stream (and the stream), from `start` ("0": entries already there too). */
+  async ensureGroup(streams: readonly string[], start: '0' | '$' = '0'): Promise<void> {
+    for (const stream of streams) {
+      try {
+        await this.redis.xgroup('CREATE', stream, this.group, start, 'MKSTREAM');
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.includes('BUSYGROUP')) throw error;
+      }
+    }
+  }
+
+  /**
+   * New entries, the first streams first: without blocking from each stream in order, and only when all
+   * are empty, blocking up to `blockMs` on all of them.
+   */
+  async read(streams: readonly string[], count: number, blockMs: number): Promise<StreamEntry[]> {
+    for (let i = 0; i < streams.length - 1; i++) {
+      const entries = await this.readOnce([streams[i]!], count, undefined, '>');
+      if (entries.length > 0) return entries;
+    }
+    return this.readOnce(streams, count, blockMs, '>');
+  }
+
+  /** New entries of all the streams alike, blocking up to `blockMs` when there are none. */
+  async readAll(streams: readonly string[], count: number, blockMs: number): Promise<StreamEntry[]> {
+    return this.readOnce(streams, count, blockMs, '>');
+  }
+
+  /** This consumer's own entries still pending (after a restart under the same name). */
+  async readOwnPending(streams: readonly string[], count: number): Promise<StreamEntry[]> {
+    return this.readOnce(streams, count, undefined, '0');
+  }
+
+  private async readOnce(
+    streams: readonly string[],
+    count: number,
+    blockMs: number | undefined,
+    from: '>' | '0',
+  ): Promise<StreamEntry[]> {
+    const args: Array<string | number> = ['GROUP', this.group, this.consumer, 'COUNT', count];
+    if (blockMs !== undefined) args.push('BLOCK', blockMs);
+    args.push('STREAMS', ...streams, ...streams.map(() => from));
+    // The typed method, not call(): it turns the reply into [stream, entries] pairs.
+    const xreadgroup = this.reader.xreadgroup as unknown as (
+      ...a: Array<string | number>
+    ) => Promise<StreamReply>;
+    const reply = await xreadgroup.apply(this.reader, args);
+    const entries: StreamEntry[] = [];
+    for (const [stream, items] of reply ?? []) {
+      for (const [id, flat] of items) entries.push({ stream, id, fields: toFields(flat ?? []) });
+    }
+    return entries;
+  }
+
+  /** Take over entries another consumer left pending longer than `minIdleMs` (a dead instance's work). */
+  async reclaim(stream: string, minIdleMs: number, count: number): Promise<StreamEntry[]> {
+    const reply = (await this.redis.xautoclaim(
+      stream,
+      this.group,
+      this.consumer,
+      minIdleMs,
+      '0-0',
+      'COUNT',
+      count,
+    )) as [string, Array<[string, string[]] | null>, string[]?];
+    const entries: StreamEntry[] = [];
+    for (const item of reply[1]) {
+      if (item) entries.push({ stream, id: item[0], fields: toFields(item[1] ?? []) });
+    }
+    return entries;
+  }
+
+  /** Reset the idle time of entries we are still working on, so no other consumer takes them over. */
+  async renew(stream: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.redis.xclaim(stream, this.group, this.consumer, 0, ...ids, 'JUSTID');
+  }
+
+  /** Acknowledge entries; `remove` also deletes them (queues), otherwise they stay (event streams). */
+  async ack(stream: string, ids: readonly string[], remove: boolean): Promise<void> {
+    if (ids.length === 0) return;
+    if (remove) {
+      await this.redis
+        .multi()
+        .xack(stream, this.group, ...ids)
+        .xdel(stream, ...ids)
+        .exec();
+    } else {
+      await this.redis.xack(stream, this.group, ...ids);
+    }
+  }
+}
