@@ -82,21 +82,14 @@ export class MessageQueue {
   ) {
     this.operators = new Map(config.operators.map((o) => [o.id, o]));
     this.accounts = new Map(config.accounts.map((a) => [a.id, a]));
-    // Concurrent single-message requests share one Redis call; `now` is each request's own.
-    this.singles = new Batcher(async (items) => {
-      const out: EnqueueOutcome[] = [];
-      // Items of one flush almost always share their millisecond; group by it to keep each one's clock.
-      const byNow = new Map<number, number[]>();
-      items.forEach((item, i) => byNow.set(item.now, [...(byNow.get(item.now) ?? []), i]));
-      for (const [now, indexes] of byNow) {
-        const results = await this.enqueueMany(
-          indexes.map((i) => items[i]!.message),
-          now,
-        );
-        indexes.forEach((i, j) => (out[i] = results[j]!));
-      }
-      return out;
-    });
+    // Concurrent single-message requests share one Redis call, stamped with the latest of their clocks
+    // (they arrived within the same turn of the event loop).
+    this.singles = new Batcher((items) =>
+      this.enqueueMany(
+        items.map((item) => item.message),
+        Math.max(...items.map((item) => item.now)),
+      ),
+    );
   }
 
   /** Enqueue one message; throws its refusal (QueueError, CodecError) or a Redis failure. */
