@@ -8,4 +8,5 @@ export {
   createHolidayCalendar,
   type HolidayCalendar,
 } from './holidays.js';
+export { createNumberZones, recipientZones, type NumberZones, type RecipientZones } from './number-zones.js';
 export { PolicyError, type PolicyErrorCode } from './errors.js';
