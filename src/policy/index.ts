@@ -3,6 +3,12 @@
 // the opt-out list is kept here too, fed by STOP/START MO and the HTTP API, and read for `decide`'s facts.
 export { OptOutList, OptOutError, type OptOutEntry, type OptOutImportResult } from './opt-out.js';
 export {
+  applyStopMention,
+  hasStopMention,
+  type StopMentionConfig,
+  type StopMentionResult,
+} from './stop-mention.js';
+export {
   DateHolidaysSource,
   FRENCH_OVERSEAS_DEPARTMENTS,
   createHolidayCalendar,
