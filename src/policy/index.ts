@@ -3,6 +3,18 @@
 // the opt-out list is kept here too, fed by STOP/START MO and the HTTP API, and read for `decide`'s facts.
 export { OptOutList, OptOutError, type OptOutEntry, type OptOutImportResult } from './opt-out.js';
 export {
+  createPolicyRules,
+  decide,
+  type MessageClass,
+  type PolicyDecision,
+  type PolicyDeferReason,
+  type PolicyFacts,
+  type PolicyInput,
+  type PolicyRefusalCode,
+  type PolicyRules,
+} from './decide.js';
+export { policyCheckReport, type PolicyCheckReport } from './report.js';
+export {
   applyStopMention,
   hasStopMention,
   type StopMentionConfig,
