@@ -351,17 +351,71 @@ const sendingWindowSchema = z
     path: ['to'],
   });
 
+const countryCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, { error: 'expected an ISO 3166-1 alpha-2 country code like FR' });
+
+/** The window of countries that have none of their own (`policy.quietHours.default`), as shipped. */
+export function defaultQuietHoursWindow(): { days: Weekday[]; from: string; to: string; holidays: boolean } {
+  return { days: [...WEEKDAYS], from: '08:00', to: '20:00', holidays: false };
+}
+
+const DAY_SPEC = /^(?:(\d{4})-)?(\d{2})-(\d{2})$/;
+const EASTER_SPEC = /^easter(?:[+-]\d{1,3})?$/;
+
+/**
+ * A holiday day as configuration writes it: `YYYY-MM-DD` (that date), `MM-DD` (that date every year), or
+ * `easter`, `easter+N`, `easter-N` (N days from Western Easter Sunday, e.g. `easter+50` for Whit Monday), because
+ * the days users add or exclude are either one-off dates, fixed dates or moveable feasts.
+ */
+export function isHolidayDaySpec(s: string): boolean {
+  if (EASTER_SPEC.test(s)) return true;
+  const m = DAY_SPEC.exec(s);
+  if (!m) return false;
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  // A yearly date may be 02-29 (it then applies in leap years only).
+  const year = m[1] === undefined ? 2000 : Number(m[1]);
+  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= last;
+}
+
+const holidayDays = z.array(
+  z.string().refine(isHolidayDaySpec, {
+    error: 'expected YYYY-MM-DD, MM-DD (every year), or easter, easter+N, easter-N (days from Easter Sunday)',
+  }),
+);
+
+// Region codes are those of the date-holidays package (e.g. FR 57, 67, 68); YAML reads 57 unquoted as a number.
+const regionCode = z.preprocess(
+  (v: number | string) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : v),
+  z.string().regex(/^[A-Za-z0-9]{1,6}$/, { error: 'expected a region code like 57 or ENG' }),
+);
+
 export const policySchema = z.strictObject({
-  // Marketing is sent only inside these windows, in the recipient's time zone; keys are ISO 3166-1 alpha-2.
-  // Giving quietHours replaces the default table (FR) rather than merging with it.
+  // Marketing is sent only inside these windows, in the recipient's time zone; keys are ISO 3166-1 alpha-2,
+  // plus `default` for every other country. Giving quietHours replaces the country table (FR) rather than
+  // merging with it; `default` is added back when omitted, because "no restriction" must be asked for.
   quietHours: z
     .record(
-      z.string().regex(/^[A-Z]{2}$/, { error: 'expected an ISO 3166-1 alpha-2 country code like FR' }),
+      z.string().regex(/^(?:[A-Z]{2}|default)$/, {
+        error: 'expected an ISO 3166-1 alpha-2 country code like FR, or default',
+      }),
       sendingWindowSchema,
     )
     .default({
       FR: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], from: '08:00', to: '20:00', holidays: true },
-    }),
+      default: defaultQuietHoursWindow(),
+    })
+    .transform((q) => (q.default ? q : { ...q, default: defaultQuietHoursWindow() })),
+  // Public holidays come from the date-holidays package; these keys only add to or take from it.
+  holidays: z
+    .strictObject({
+      extra: z.record(countryCode, holidayDays).default({}),
+      exclude: z.record(countryCode, holidayDays).default({}),
+      regions: z.record(countryCode, z.array(regionCode)).default({}),
+    })
+    .prefault({}),
   frequencyCap: z
     .strictObject({
       maxPerRecipient: int(1),
@@ -489,6 +543,7 @@ export type ShortCodeConfig = Config['shortCodes'][number];
 export type KeywordsConfig = Config['keywords'];
 export type PolicyConfig = Config['policy'];
 export type SendingWindowConfig = PolicyConfig['quietHours'][string];
+export type HolidaysConfig = PolicyConfig['holidays'];
 export type QueueConfig = Config['queue'];
 export type MessagesConfig = Config['messages'];
 export type ShutdownConfig = Config['shutdown'];

@@ -225,11 +225,81 @@ describe('listeners, policy, log', () => {
     ).not.toThrow();
   });
 
-  it('replaces the quiet-hours table when given, with per-country defaults', () => {
+  it('replaces the quiet-hours table when given, with per-country defaults and the shipped default', () => {
     const c = buildConfig({ ...base, policy: { quietHours: { BE: { days: ['mon'] } } } });
+    const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
     expect(c.policy.quietHours).toEqual({
       BE: { days: ['mon'], from: '08:00', to: '20:00', holidays: true },
+      default: { days: everyDay, from: '08:00', to: '20:00', holidays: false },
     });
+  });
+
+  it('ships FR and default windows, and keeps a default the file gives', () => {
+    const c = buildConfig(base);
+    expect(c.policy.quietHours).toEqual({
+      FR: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], from: '08:00', to: '20:00', holidays: true },
+      default: {
+        days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+        from: '08:00',
+        to: '20:00',
+        holidays: false,
+      },
+    });
+    const open = buildConfig({
+      ...base,
+      policy: { quietHours: { default: { from: '00:00', to: '24:00' } } },
+    });
+    expect(open.policy.quietHours).toEqual({
+      default: {
+        days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+        from: '00:00',
+        to: '24:00',
+        holidays: true,
+      },
+    });
+  });
+
+  it('reads holiday extras, exclusions and regions (region numbers as strings)', () => {
+    const c = buildConfig({
+      ...base,
+      policy: {
+        holidays: {
+          extra: { FR: ['2026-06-01', '12-24', 'easter-2'] },
+          exclude: { FR: ['easter+50'] },
+          regions: { FR: [57, '67', 68] as unknown as string[] },
+        },
+      },
+    });
+    expect(c.policy.holidays).toEqual({
+      extra: { FR: ['2026-06-01', '12-24', 'easter-2'] },
+      exclude: { FR: ['easter+50'] },
+      regions: { FR: ['57', '67', '68'] },
+    });
+    expect(buildConfig(base).policy.holidays).toEqual({ extra: {}, exclude: {}, regions: {} });
+  });
+
+  it('checks holiday days and their countries, naming the path', () => {
+    const dayError =
+      'expected YYYY-MM-DD, MM-DD (every year), or easter, easter+N, easter-N (days from Easter Sunday)';
+    expect(
+      issuesOf({
+        ...base,
+        policy: {
+          holidays: {
+            extra: { FR: ['2026-02-30', '02-29', 'Easter+1', '14/07'], fr: [] },
+            exclude: { DE: ['13-01'] },
+            regions: { FR: ['5 7'] },
+          },
+        },
+      }),
+    ).toEqual([
+      `policy.holidays.extra.FR[0]: ${dayError}`,
+      `policy.holidays.extra.FR[2]: ${dayError}`,
+      `policy.holidays.extra.FR[3]: ${dayError}`,
+      'policy.holidays.extra.fr: expected an ISO 3166-1 alpha-2 country code like FR',
+      `policy.holidays.exclude.DE[0]: ${dayError}`,
+      'policy.holidays.regions.FR[0]: expected a region code like 57 or ENG',
+    ]);
   });
 
   it('checks quiet-hours country codes, times and order', () => {
@@ -241,7 +311,7 @@ describe('listeners, policy, log', () => {
         },
       }),
     ).toEqual([
-      'policy.quietHours.fr: expected an ISO 3166-1 alpha-2 country code like FR',
+      'policy.quietHours.fr: expected an ISO 3166-1 alpha-2 country code like FR, or default',
       'policy.quietHours.BE.from: expected HH:MM (24-hour)',
       'policy.quietHours.BE.to: expected HH:MM (24-hour, 24:00 allowed)',
       'policy.quietHours.DE.to: from must be earlier than to (the window cannot wrap past midnight)',
