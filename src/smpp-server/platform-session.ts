@@ -116,6 +116,8 @@ export class PlatformSession {
   private progressWaiters: Array<() => void> = [];
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
+  /** The socket itself is closed (after close(): at once, or once a graceful end has flushed). */
+  private readonly socketGone: Promise<void>;
 
   constructor(
     private readonly socket: Socket,
@@ -139,6 +141,7 @@ export class PlatformSession {
       onMiss: (misses) => this.log.warn({ misses }, 'enquire_link unanswered'),
       onDead: () => this.close('keepalive_timeout'),
     });
+    this.socketGone = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // 'close' always follows 'error': the error only needs a line.
@@ -180,6 +183,11 @@ export class PlatformSession {
 
   closed(): Promise<void> {
     return this.closedPromise;
+  }
+
+  /** Resolves once the socket is closed too (a graceful end takes at most END_GRACE_MS more). */
+  gone(): Promise<void> {
+    return this.socketGone;
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -325,7 +333,7 @@ export class PlatformSession {
       this.socket.end(() => this.socket.destroy());
       // A peer that never takes our last bytes must not keep the socket.
       this.endTimer = this.ctx.timers.setTimeout(() => this.socket.destroy(), END_GRACE_MS);
-      this.socket.once('close', () => this.ctx.timers.clearTimeout(this.endTimer));
+      void this.socketGone.then(() => this.ctx.timers.clearTimeout(this.endTimer));
     } else {
       this.socket.destroy();
     }

@@ -297,7 +297,7 @@ export class SmppServer {
     ]);
     this.timers.clearTimeout(timer);
     for (const session of this.sessions) session.close('stopped');
-    await Promise.all([...pumps, ...closing, this.sweeping]);
+    await Promise.all([...pumps, ...closing, this.sweeping, ...sessions.map((session) => session.gone())]);
     this.log.info({ sessions: sessions.length }, 'SMPP server stopped');
   }
 }
