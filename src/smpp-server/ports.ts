@@ -78,8 +78,9 @@ export interface PlatformIngress {
   /** Validate, apply policy and queue; resolve only once the message is durable (§4.4.2: the id goes back). */
   submit(account: string, message: PlatformMessage): Promise<SubmitOutcome>;
   /**
-   * Record a message whose parts were acknowledged with `id` but that can never be submitted (its parts did
-   * not all arrive in time) as final `error` with `code`, so the platform learns of it by receipt (REJECTD).
+   * Record a message whose parts were acknowledged with `id` but that will never be submitted (not every
+   * part arrived in time, or the whole was refused and never retried) as final `error` at stage policy with
+   * `code`, so the platform learns of it by receipt (REJECTD) if it asked for one.
    */
   abandon(account: string, id: string, message: AbandonedMessage): Promise<void>;
 }
