@@ -2,6 +2,7 @@
 // rest of the daemon reads. YAML keys equal these property names and are a user-facing contract (SPEC §6):
 // rename nothing here without a migration. Cross-references (unique ids, routes naming operators, ...) are
 // checked in cross-check.ts, where they can be reported together with the schema errors.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -51,21 +52,22 @@ export function parseListen(s: string): { host: string; port: number } {
   return { host, port };
 }
 
+function listenString() {
+  return z.string().refine(
+    (s) => {
+      try {
+        parseListen(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: 'expected host:port with a port in 0..65535 (IPv6 as [::1]:8080)' },
+  );
+}
+
 function listenField(defaultValue: string) {
-  return z
-    .string()
-    .refine(
-      (s) => {
-        try {
-          parseListen(s);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { error: 'expected host:port with a port in 0..65535 (IPv6 as [::1]:8080)' },
-    )
-    .default(defaultValue);
+  return listenString().default(defaultValue);
 }
 
 const hhmm = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
@@ -116,7 +118,43 @@ export const httpSchema = z.strictObject({
 
 export const smppServerSchema = z.strictObject({
   listen: listenField('127.0.0.1:2776'),
-  tls: z.strictObject({ cert: nonEmpty, key: nonEmpty, ca: nonEmpty.optional() }).optional(),
+  // With `listen`: a TLS listener beside the plain one. Without: `smppServer.listen` itself serves TLS (the
+  // meaning `tls` had before it could name its own address).
+  tls: z
+    .strictObject({
+      listen: listenString().optional(),
+      cert: nonEmpty,
+      key: nonEmpty,
+      ca: nonEmpty.optional(),
+    })
+    .optional(),
+  // The system_id the gateway gives in bind_resp (SMPP 3.4 §4.1.2).
+  systemId: systemId.default('smppgw'),
+  // A connection that has not bound this long after it opened is closed.
+  bindTimeoutMs: int(1).default(30_000),
+  // enquire_link to an idle platform (§4.11); the session closes after enquireLinkMaxMisses unanswered.
+  enquireLinkSeconds: int(1).default(30),
+  enquireLinkMaxMisses: int(1).default(3),
+  // How long our own requests (deliver_sm, enquire_link, unbind) wait for their response.
+  responseTimeoutMs: int(1).default(10_000),
+  // Requests of one connection being handled at once; past it the connection is not read until one ends.
+  maxOutstanding: int(1).default(100),
+  // A pre-split message still missing parts this long after its first part is refused (error PARTS_MISSING).
+  partTimeoutSeconds: int(1).default(300),
+  // Receipts and MO to bound platforms (deliver_sm).
+  outbox: z
+    .strictObject({
+      window: int(1).default(10),
+      maxAttempts: int(1).default(5),
+      retryInitialMs: int(1).default(1000),
+      retryMaxMs: int(1).default(60_000),
+      pollIntervalMs: int(10).default(1000),
+    })
+    .refine((o) => o.retryInitialMs <= o.retryMaxMs, {
+      error: 'retryInitialMs must not exceed retryMaxMs',
+      path: ['retryInitialMs'],
+    })
+    .prefault({}),
 });
 
 /** Exported as a shape so the simulator can add fields; the object itself stays strict on unknown keys. */
@@ -147,6 +185,17 @@ export function isValidSender(s: string): boolean {
   );
 }
 
+/** `address/prefix`, IPv4 (prefix 0..32) or IPv6 (0..128). Matching lives in the SMPP server. */
+export function isCidr(s: string): boolean {
+  const slash = s.lastIndexOf('/');
+  if (slash < 0) return false;
+  const address = s.slice(0, slash);
+  const prefix = s.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  const family = isIP(address);
+  return family !== 0 && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 const sender = z.string().refine(isValidSender, {
   error:
     'expected an alphanumeric sender ID of at most 11 GSM characters, or a short code / number of at most 15 digits',
@@ -161,6 +210,16 @@ export const accountSchema = z
         systemId,
         password: smppPassword,
         maxBinds: int(1).default(2),
+        // Source networks the platform may bind from (CIDR, IPv4 or IPv6). Omitted: any.
+        allowedNetworks: z
+          .array(
+            z.string().refine(isCidr, { error: 'expected a CIDR block like 192.0.2.0/24 or 2001:db8::/32' }),
+          )
+          .min(1)
+          .optional(),
+        // The class of the messages this platform submits (SMPP has no field for it). Omitted: transactional
+        // (applied by the SMPP server, so configs loaded before this key existed read back unchanged).
+        class: z.enum(['transactional', 'marketing']).optional(),
       })
       .optional(),
     senders: z.array(sender).default([]),
