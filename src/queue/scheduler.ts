@@ -40,6 +40,8 @@ export class Scheduler {
         moved += n;
         if (n < 500) break;
       }
+      // Acknowledged entries leave the streams here, in bulk, rather than one XDEL per message.
+      await this.store.trimAcknowledged(op);
     }
     if (this.deps.metrics && Date.now() - this.lastSample >= 1000) {
       this.lastSample = Date.now();

@@ -105,9 +105,22 @@ export function socketTransportFactory(target: TransportTarget): TransportFactor
     });
     socket.once('close', finish);
 
+    // The PDUs written in one tick (a window's worth of submit_sm, the responses to one read) leave in one
+    // writev instead of one syscall each.
+    let corked = false;
+    const uncork = (): void => {
+      corked = false;
+      if (!socket.destroyed) socket.uncork();
+    };
     return {
       write(bytes) {
-        if (!closed && !socket.destroyed) socket.write(bytes);
+        if (closed || socket.destroyed) return;
+        if (!corked) {
+          corked = true;
+          socket.cork();
+          process.nextTick(uncork);
+        }
+        socket.write(bytes);
       },
       end() {
         // Once flushed to the kernel, close the fd (the kernel still delivers the buffered bytes, then FIN): a

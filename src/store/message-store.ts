@@ -527,6 +527,17 @@ export class MessageStore {
     );
   }
 
+  /** Delete the acknowledged entries of an operator's queue streams (the scripts only acknowledge). */
+  async trimAcknowledged(operatorId: string, shard = 0): Promise<number> {
+    let trimmed = 0;
+    for (const lane of ['transactional', 'marketing'] as const) {
+      trimmed += Number(
+        await scripts.trim.run(this.redis, [this.keys.stream(operatorId, lane, shard)], [CONSUMER_GROUP]),
+      );
+    }
+    return trimmed;
+  }
+
   /** Settle delivered messages whose receipt deadline passed as final "delivered, unconfirmed". */
   async settleReceiptDeadlines(max = 500, now: number = Date.now(), shard = 0): Promise<number> {
     const due = await this.redis.zrangebyscore(

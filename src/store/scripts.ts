@@ -47,6 +47,7 @@ export const scripts = {
   receipt: LuaScript.load('receipt', { lib: 'lib-record' }),
   settle: LuaScript.load('settle', { lib: 'lib-record' }),
   moveDue: LuaScript.load('move-due'),
+  trim: LuaScript.load('trim'),
   tokenBucket: LuaScript.load('token-bucket'),
   lease: LuaScript.load('lease'),
   moPart: LuaScript.load('mo-part', { lib: 'lib-mo' }),

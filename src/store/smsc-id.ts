@@ -27,9 +27,12 @@ export function smscIdForms(raw: string, format: MessageIdFormat): string[] {
     case 'decimal':
       return DECIMAL.test(id) ? [`d:${stripZeros(id)}`] : [`s:${id}`];
     case 'auto': {
-      const forms = [`s:${stripZeros(id.toLowerCase())}`];
+      // A number's value stands for every spelling of it (zeros, case), so a numeric id needs no string
+      // form: one index key per accepted part for a hex SMSC, two when the digits could be either base.
+      const forms: string[] = [];
       if (DECIMAL.test(id)) forms.push(`n:${BigInt(id).toString(10)}`);
       if (HEX.test(id) && id.length <= 32) forms.push(`n:${BigInt(`0x${id}`).toString(10)}`);
+      if (forms.length === 0) forms.push(`s:${stripZeros(id.toLowerCase())}`);
       return [...new Set(forms)];
     }
   }

@@ -28,12 +28,12 @@ while ai <= #ARGV do
     -- A part resubmitted after a lost response answers twice: the first id stays (both are indexed).
     local k = parse_k(f[3])
     accepted = accepted + 1
-    redis.call("HSET", rec, "a" .. part, smscId, "ac", accepted)
+    local fields = {"a" .. part, smscId, "ac", accepted}
     if accepted >= k.segments and (state == "sending" or state == "queued" or state == "scheduled") then
       local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention}
       local detail = ""
       if timeout == "0" then detail = "final" end
-      set_state(c, k, f[2], state, "delivered", nil, detail, tonumber(timeout))
+      set_state(c, k, f[2], state, "delivered", nil, detail, tonumber(timeout), fields)
       state = "delivered"
       settled = 1
       if tonumber(f[6] or "0") >= k.segments then
@@ -41,10 +41,10 @@ while ai <= #ARGV do
         set_state(c, k, h, "delivered", "confirmed", nil, "", 0)
         state = "confirmed"
       end
-      if entry ~= "" then
-        redis.call("XACK", stream, group, entry)
-        redis.call("XDEL", stream, entry)
-      end
+      -- Acknowledged only: the scheduler trims acknowledged entries in bulk (lua/trim.lua).
+      if entry ~= "" then redis.call("XACK", stream, group, entry) end
+    else
+      redis.call("HSET", rec, unpack(fields))
     end
   end
   out[#out + 1] = state or ""

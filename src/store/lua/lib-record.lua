@@ -62,16 +62,18 @@ local function event(c, k, state, err, detail)
 end
 
 -- from -> to, already allowed by the caller. err = {stage, code, message} or nil; detail "" = none.
--- deadlineMs > 0: a delivered message waits that long for its receipt.
-local function set_state(c, k, history, from, to, err, detail, deadlineMs)
+-- deadlineMs > 0: a delivered message waits that long for its receipt. extra: more field, value pairs
+-- written by the same HSET (the part that made the change).
+local function set_state(c, k, history, from, to, err, detail, deadlineMs, extra)
   local line = to .. "\t" .. c.now .. "\t" .. (err and err.code or "") .. "\t" .. detail
   local h = line
   if history and history ~= "" then h = history .. "\n" .. line end
   local args = {"st", to, "h", h}
   if err then args[#args + 1] = "er"; args[#args + 1] = err.stage .. "\t" .. err.code .. "\t" .. err.message end
   if detail ~= "" then args[#args + 1] = "dt"; args[#args + 1] = detail end
+  if extra then for i = 1, #extra do args[#args + 1] = extra[i] end end
   redis.call("HSET", c.rec, unpack(args))
-  if SETTLED[to] then redis.call("EXPIRE", c.rec, c.retention) end
+  if SETTLED[to] and not SETTLED[from] then redis.call("EXPIRE", c.rec, c.retention) end
   event(c, k, to, err, detail)
 
   -- Figures (SPEC §3 campaign statistics): production, delivery, confirmation, errors by code.

@@ -24,25 +24,30 @@ while ai <= #ARGV do
     if previous and previous ~= "ENROUTE" and previous ~= "ACCEPTD" then
       result = "duplicate"
     else
-      redis.call("HSET", rec, "r" .. part, stat .. "\t" .. errc .. "\t" .. now)
+      -- The part's receipt (and the confirmed count) go out in the same HSET as a state change, if any.
+      local fields = {"r" .. part, stat .. "\t" .. errc .. "\t" .. now}
+      local changed = false
       if final then
         local k = parse_k(f[3])
         local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention}
         if stat == "DELIVRD" then
           local confirmed = tonumber(f[5] or "0") + 1
-          redis.call("HSET", rec, "cf", confirmed)
+          fields[#fields + 1] = "cf"; fields[#fields + 1] = confirmed
           -- Before every part is accepted the message is still `sending`: accept confirms it then.
           if confirmed >= k.segments and state == "delivered" then
-            set_state(c, k, f[2], state, "confirmed", nil, "", 0)
+            set_state(c, k, f[2], state, "confirmed", nil, "", 0, fields)
             state = "confirmed"
+            changed = true
           end
         elseif not FINAL[state] then
           local message = "receipt for part " .. part .. ": " .. stat
           if errc ~= "" then message = message .. " err " .. errc end
-          set_state(c, k, f[2], state, "error", {stage = "receipt", code = stat, message = message}, "", 0)
+          set_state(c, k, f[2], state, "error", {stage = "receipt", code = stat, message = message}, "", 0, fields)
           state = "error"
+          changed = true
         end
       end
+      if not changed then redis.call("HSET", rec, unpack(fields)) end
     end
   end
   out[#out + 1] = result

@@ -43,10 +43,7 @@ while ai <= #ARGV do
     end
   end
   -- The held entry is done with whatever happened: the message is settled, rescheduled, or was gone.
-  if entry ~= "" then
-    redis.call("XACK", stream, group, entry)
-    redis.call("XDEL", stream, entry)
-  end
+  if entry ~= "" then redis.call("XACK", stream, group, entry) end
   out[#out + 1] = changed
   out[#out + 1] = current or ""
 end

@@ -1,7 +1,7 @@
 -- take: the worker's claim on a batch of stream entries it read. Each message still to send moves to
 -- `sending` (the point after which a cancel no longer wins) unless its recipient opted out, in which
 -- case it is left as it is for the policy to refuse. Entries with nothing left to send are acknowledged
--- and deleted here, expired messages end in error EXPIRED, all in this one call.
+-- here, expired messages end in error EXPIRED, all in this one call.
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] "1" when transactional honours opt-outs ;
 --   ARGV[4] consumer group ; ARGV[5] record retention s
 -- Per entry, 6 KEYS: record, account events stream, account figures, campaign figures, the stream the
@@ -52,7 +52,6 @@ while ai <= #ARGV do
   end
   if status == "gone" or status == "settled" or status == "expired" then
     redis.call("XACK", stream, group, entry)
-    redis.call("XDEL", stream, entry)
   end
   out[#out + 1] = status
   out[#out + 1] = state or ""

@@ -153,8 +153,39 @@ describe('message store', () => {
     expect((await pending())[0]).toBe(1);
     expect(await accept(2)).toMatchObject({ settled: true, state: 'delivered' });
     expect((await pending())[0]).toBe(0);
-    expect(await redis.client.xlen(entry!.stream)).toBe(0);
+    // Acknowledged, not yet deleted: the scheduler's trim removes it, and nothing pending or unread.
+    expect(await redis.client.xlen(entry!.stream)).toBe(1);
+    const later = await t.queue.enqueue(t.message());
+    expect(await t.store.trimAcknowledged('op')).toBe(1);
+    expect((await redis.client.xrange(entry!.stream, '-', '+')).map(([, f]) => f[1])).toEqual([
+      `${later.id}|acme|`,
+    ]);
     expect(t.finals).toEqual([{ id, account: 'acme', state: 'delivered' }]);
+  });
+
+  it('trims only what every consumer acknowledged, never a pending entry', async () => {
+    const t = setup();
+    await t.queue.enqueueMany([t.message(), t.message(), t.message()]);
+    const entries = await readEntries(t.keys, 3);
+    await t.store.take(entries, { transactionalHonoursOptOut: false });
+    const accept = (e: HeldEntry, smscId: string) =>
+      t.store.acceptPart({
+        ref: e.ref,
+        entry: e,
+        part: 1,
+        operatorId: 'op',
+        smscId,
+        format: 'auto',
+        receiptTimeoutMs: 0,
+        indexTtlSeconds: 3600,
+      });
+    await accept(entries[1]!, 'b');
+    expect(await t.store.trimAcknowledged('op')).toBe(0);
+    await accept(entries[0]!, 'a');
+    expect(await t.store.trimAcknowledged('op')).toBe(2);
+    expect((await redis.client.xrange(entries[2]!.stream, '-', '+')).map(([id]) => id)).toEqual([
+      entries[2]!.entryId,
+    ]);
   });
 
   it('defers in one call: scheduled state, member in the scheduled set, entry acknowledged', async () => {
