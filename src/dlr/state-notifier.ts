@@ -1,6 +1,7 @@
 // Sends every state change of a message to its owner's webhook (the message's callbackUrl, else the
-// account's webhook URL), at least once. It reads the accounts' event streams through its own consumer
-// group, so several instances share the work and an event is acknowledged only once its delivery is queued.
+// account's webhook URL), at least once. It reads the store's notification stream (the state changes of
+// the messages someone is to be told of, written by the same scripts as the accounts' events) through its
+// own consumer group, so several instances share the work and an entry leaves only once its delivery is queued.
 import type { Logger } from 'pino';
 import type { WebhookSender } from '../api/webhooks.js';
 import type { AccountConfig } from '../config/index.js';
@@ -35,13 +36,12 @@ export class StateNotifier {
   ) {
     this.consumer = new StreamConsumer(store.redis, NOTIFIER_GROUP, deps.consumer);
     this.accounts = new Map(accounts.map((a) => [a.id, a]));
-    this.streams = accounts.map((a) => store.keys.events(a.id));
+    this.streams = [store.keys.notifications(0)];
   }
 
   async start(): Promise<void> {
-    if (this.streams.length === 0) return;
-    // "$": a new deployment notifies changes from now on, not the streams' whole past.
-    await this.consumer.ensureGroup(this.streams, '$');
+    // From "0": the stream holds only work to do (entries leave once their delivery is queued).
+    await this.consumer.ensureGroup(this.streams, '0');
     await this.consumer.connect();
     this.running = true;
     this.loop = this.run();
@@ -65,7 +65,7 @@ export class StateNotifier {
         for (const entry of entries) await this.notify(entry);
         const byStream = new Map<string, string[]>();
         for (const e of entries) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.id]);
-        for (const [stream, ids] of byStream) await this.consumer.ack(stream, ids, false);
+        for (const [stream, ids] of byStream) await this.consumer.ack(stream, ids, true);
       } catch (error) {
         if (!this.running) break;
         this.deps.logger.warn({ err: error }, 'state notifier: read failed; retrying');

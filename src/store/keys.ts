@@ -61,6 +61,14 @@ export class RedisKeys {
     return `${this.shard(shard)}:dl`;
   }
 
+  /**
+   * The state changes someone is to be told of (webhooks), copied from the accounts' streams by the same
+   * scripts: the notifier reads only these. Consumer group `notifier`; entries deleted once queued.
+   */
+  notifications(shard = 0): string {
+    return `${this.shard(shard)}:notify`;
+  }
+
   /** Token bucket shared by every instance: the operator's throughput limit. */
   bucket(operatorId: string): string {
     return `${this.op(operatorId)}:bucket`;

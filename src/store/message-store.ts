@@ -226,7 +226,7 @@ export class MessageStore {
   /** Write new messages (and queue them) in one call; returns only once Redis has every one. */
   async write(records: readonly NewRecord[], now: number = Date.now()): Promise<WriteOutcome[]> {
     if (records.length === 0) return [];
-    const keys: string[] = [];
+    const keys: string[] = [this.keys.notifications(0)];
     const args: LuaArg[] = [now, this.retentionSeconds, this.eventsMaxLen, CLIENT_REF_TTL_SECONDS];
     for (const r of records) {
       const ref: MessageRef = { id: r.context.id, account: r.context.account };
@@ -285,7 +285,7 @@ export class MessageStore {
   ): Promise<TakeResult[]> {
     if (entries.length === 0) return [];
     const now = options.now ?? Date.now();
-    const keys: string[] = [];
+    const keys: string[] = [this.keys.notifications(0)];
     const args: LuaArg[] = [
       now,
       this.eventsMaxLen,
@@ -330,7 +330,7 @@ export class MessageStore {
   }
 
   private async acceptBatch(parts: AcceptedPart[], now: number = Date.now()): Promise<AcceptResult[]> {
-    const keys: string[] = [];
+    const keys: string[] = [this.keys.notifications(0)];
     const args: LuaArg[] = [now, this.eventsMaxLen, CONSUMER_GROUP, this.retentionSeconds];
     for (const p of parts) {
       const shard = shardOfId(p.ref.id);
@@ -397,7 +397,7 @@ export class MessageStore {
     const applicable = receipts.map((r, i) => ({ r, hit: found[i] })).filter((x) => x.hit !== undefined);
     const results: ReceiptResult[] = receipts.map(() => 'unknown');
     if (applicable.length === 0) return results;
-    const keys: string[] = [];
+    const keys: string[] = [this.keys.notifications(0)];
     const args: LuaArg[] = [now, this.eventsMaxLen, this.retentionSeconds];
     for (const { r, hit } of applicable) {
       keys.push(...this.contextKeys(hit!.ref), this.keys.receiptDeadlines(shardOfId(hit!.ref.id)));
@@ -430,7 +430,7 @@ export class MessageStore {
   /** Move messages to a state (cancel, refusal, retry, deferral, receipt timeout) in one call. */
   async settle(items: readonly SettleItem[], now: number = Date.now()): Promise<SettleResult[]> {
     if (items.length === 0) return [];
-    const keys: string[] = [];
+    const keys: string[] = [this.keys.notifications(0)];
     const args: LuaArg[] = [now, this.eventsMaxLen, CONSUMER_GROUP, this.retentionSeconds];
     for (const item of items) {
       const shard = shardOfId(item.ref.id);

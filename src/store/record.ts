@@ -19,6 +19,8 @@ export interface MessageContext {
   clientRef?: string;
   campaignId?: string;
   hasCallback: boolean;
+  /** Someone is to be told of its state changes (its own callbackUrl, or its account's webhook). */
+  notify?: boolean;
   segments: number;
   to: string;
   class: MessageClass;
@@ -50,7 +52,7 @@ export function encodeContext(c: MessageContext): string {
     c.account,
     clean(c.clientRef),
     clean(c.campaignId),
-    c.hasCallback ? '1' : '',
+    c.hasCallback ? '1' : c.notify ? '2' : '',
     String(c.segments),
     c.to,
     c.class,
@@ -66,6 +68,7 @@ export function decodeContext(k: string): MessageContext {
     ...(clientRef ? { clientRef } : {}),
     ...(campaignId ? { campaignId } : {}),
     hasCallback: cb === '1',
+    ...(cb !== '' ? { notify: true } : {}),
     segments: Number(segments),
     to,
     class: cls === 'marketing' ? 'marketing' : 'transactional',

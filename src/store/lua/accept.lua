@@ -2,6 +2,7 @@
 -- entries for receipts, and, when every part of a message is accepted, `delivered` (then `confirmed` at
 -- once when every receipt already came) and the acknowledgement of its stream entry.
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] consumer group ; ARGV[4] record retention s
+-- KEYS[1] the shard's notification stream (webhook notifier)
 -- Per part, 6 + n KEYS: record, account events stream, account figures, campaign figures, receipt
 --   deadline set, the stream the entry was read from, then n SMSC-id index keys
 -- Per part, 7 ARGV: n, part number, SMSC id, index value, index TTL s, receipt timeout ms ("0": the
@@ -12,7 +13,7 @@ local maxlen = tonumber(ARGV[2])
 local group = ARGV[3]
 local out = {}
 local retention = tonumber(ARGV[4])
-local ki, ai = 1, 5
+local ki, ai = 2, 5
 while ai <= #ARGV do
   local n = tonumber(ARGV[ai])
   local rec, ev, figA, figC, dl, stream = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4], KEYS[ki + 5]
@@ -30,7 +31,7 @@ while ai <= #ARGV do
     accepted = accepted + 1
     local fields = {"a" .. part, smscId, "ac", accepted}
     if accepted >= k.segments and (state == "sending" or state == "queued" or state == "scheduled") then
-      local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention}
+      local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1]}
       local detail = ""
       if timeout == "0" then detail = "final" end
       set_state(c, k, f[2], state, "delivered", nil, detail, tonumber(timeout), fields)

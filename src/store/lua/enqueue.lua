@@ -1,6 +1,7 @@
 -- enqueue: write a batch of new messages, each with its record, its place in the queue (stream entry or
 -- scheduled-set member), its first event and its figures, atomically; the caller answers only after.
 -- Globals: ARGV[1] now ms ; ARGV[2] record retention s ; ARGV[3] events MAXLEN ; ARGV[4] clientRef TTL s
+-- KEYS[1] the shard's notification stream (webhook notifier)
 -- Per message, 6 KEYS: record, account events stream, account figures, campaign figures (= account
 --   figures when none), target (operator stream, scheduled set, or the record when refused),
 --   clientRef key (= the record when none)
@@ -12,7 +13,7 @@ local retention = tonumber(ARGV[2])
 local maxlen = tonumber(ARGV[3])
 local refTtl = tonumber(ARGV[4])
 local out = {}
-local ki, ai = 1, 5
+local ki, ai = 2, 5
 while ai <= #ARGV do
   local rec, ev, figA, figC, target, cref = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4], KEYS[ki + 5]
   local id, kind, due, state = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3]
@@ -28,7 +29,7 @@ while ai <= #ARGV do
     out[#out + 1] = "dup:" .. first
   else
     local k = parse_k(kf)
-    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention}
+    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1]}
     local line = state .. "\t" .. now .. "\t" .. code .. "\t"
     local args = {"st", state, "h", line, "k", kf, "m", mf}
     if vu ~= "" then args[#args + 1] = "vu"; args[#args + 1] = vu end

@@ -4,13 +4,15 @@
 --
 -- Record fields (see src/store/record.ts, which reads them):
 --   st  state                 h   history: lines "state<TAB>at<TAB>code<TAB>detail" joined by "\n"
---   k   context: id, account, clientRef, campaignId, callback flag, segments, to, class (TAB-separated)
+--   k   context: id, account, clientRef, campaignId, notify flag ("1" own callbackUrl, "2" account
+--       webhook, "" nobody), segments, to, class (TAB-separated)
 --   m   the rest, JSON, never read here     vu  valid-until ms (absent: no validity)
 --   at  submit attempts       ac  parts accepted      cf  parts confirmed by a receipt
 --   a<n> SMSC id of part n    r<n> receipt of part n "stat<TAB>err<TAB>at"
 --   er  error "stage<TAB>code<TAB>message"             dt  detail ("unconfirmed", "final", a reason)
 --
--- c (per message): {rec, ev, figA, figC, dl, now, maxlen, retention}; k: parse_k(record's k field).
+-- c (per message): {rec, ev, figA, figC, dl, now, maxlen, retention, notify}; k: parse_k(record's k field).
+-- c.notify: the shard's notification stream, KEYS[1] of every script that changes a state.
 -- A record has no TTL while its message is live: it expires `retention` seconds after a settled state.
 
 -- States after which the record only waits for its retention (delivered: a receipt may still come).
@@ -59,6 +61,9 @@ local function event(c, k, state, err, detail)
   end
   if detail ~= "" then ev[#ev + 1] = "detail"; ev[#ev + 1] = detail end
   redis.call("XADD", c.ev, "MAXLEN", "~", c.maxlen, "*", unpack(ev))
+  -- The webhook notifier's own copy, only for the messages someone is to be told about: without
+  -- webhooks, nothing reads the events back.
+  if k.cb ~= "" then redis.call("XADD", c.notify, "MAXLEN", "~", c.maxlen, "*", unpack(ev)) end
 end
 
 -- from -> to, already allowed by the caller. err = {stage, code, message} or nil; detail "" = none.

@@ -1,6 +1,7 @@
 -- receipt: apply a batch of delivery receipts, one part each, and derive each message's state from all
 -- its parts: confirmed when every part is DELIVRD, error as soon as one part fails. A repeat changes nothing.
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] record retention s
+-- KEYS[1] the shard's notification stream (webhook notifier)
 -- Per receipt, 5 KEYS: record, account events stream, account figures, campaign figures, receipt deadline set
 -- Per receipt, 4 ARGV: part number, stat (DELIVRD, UNDELIV, ...), err ("" = none), "final" | "interim"
 -- Returns per receipt 2 values: result ("applied" | "duplicate" | "missing"), state after.
@@ -8,7 +9,7 @@ local now = tonumber(ARGV[1])
 local maxlen = tonumber(ARGV[2])
 local out = {}
 local retention = tonumber(ARGV[3])
-local ki, ai = 1, 4
+local ki, ai = 2, 4
 while ai <= #ARGV do
   local rec, ev, figA, figC, dl = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4]
   local part, stat, errc, final = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3] == "final"
@@ -29,7 +30,7 @@ while ai <= #ARGV do
       local changed = false
       if final then
         local k = parse_k(f[3])
-        local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention}
+        local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1]}
         if stat == "DELIVRD" then
           local confirmed = tonumber(f[5] or "0") + 1
           fields[#fields + 1] = "cf"; fields[#fields + 1] = confirmed

@@ -3,6 +3,7 @@
 -- acknowledgement of the stream entry the worker holds, the attempt count. Cancel, refusal, expiry,
 -- retry and the receipt timeout all pass here.
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] consumer group ; ARGV[4] record retention s
+-- KEYS[1] the shard's notification stream (webhook notifier)
 -- Per message, 7 KEYS: record, account events stream, account figures, campaign figures, receipt deadline
 --   set, scheduled set (= the record when not scheduling), stream of the held entry (= the record when none)
 -- Per message, 9 ARGV: new state, error stage ("" = none), error code, error message, detail, due ms
@@ -13,7 +14,7 @@ local maxlen = tonumber(ARGV[2])
 local group = ARGV[3]
 local out = {}
 local retention = tonumber(ARGV[4])
-local ki, ai = 1, 5
+local ki, ai = 2, 5
 while ai <= #ARGV do
   local rec, ev, figA, figC, dl, sched, stream = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4], KEYS[ki + 5], KEYS[ki + 6]
   local to, stage, code, msg, detail, due, member, entry, attempts = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2],
@@ -35,7 +36,7 @@ while ai <= #ARGV do
       local err = nil
       if stage ~= "" then err = {stage = stage, code = code, message = msg} end
       local k = parse_k(f[3])
-      local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention}
+      local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1]}
       set_state(c, k, f[2], current, to, err, detail, 0)
       if due ~= "0" then redis.call("ZADD", sched, tonumber(due), member) end
       if attempts ~= "" then redis.call("HSET", rec, "at", attempts) end

@@ -4,6 +4,7 @@
 -- here, expired messages end in error EXPIRED, all in this one call.
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] "1" when transactional honours opt-outs ;
 --   ARGV[4] consumer group ; ARGV[5] record retention s
+-- KEYS[1] the shard's notification stream (webhook notifier)
 -- Per entry, 6 KEYS: record, account events stream, account figures, campaign figures, the stream the
 --   entry was read from, the account's opt-out hash
 -- Per entry, 1 ARGV: the stream entry id
@@ -16,7 +17,7 @@ local txHonours = ARGV[3] == "1"
 local group = ARGV[4]
 local out = {}
 local retention = tonumber(ARGV[5])
-local ki, ai = 1, 6
+local ki, ai = 2, 6
 while ai <= #ARGV do
   local rec, ev, figA, figC, stream, optouts = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4], KEYS[ki + 5]
   local entry = ARGV[ai]
@@ -31,7 +32,7 @@ while ai <= #ARGV do
     status = "settled"
   else
     local k = parse_k(f[3])
-    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention}
+    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1]}
     if state == "sending" then
       -- Taken over from a consumer that died: its accepted parts must not be sent again.
       local parts = {}

@@ -237,6 +237,45 @@ describe('message store', () => {
 });
 
 describe('message store, through the whole gateway', () => {
+  it("tells a message's callbackUrl of each state change, and queues no notification for the others", async () => {
+    const { startTestGateway, waitFor } = await import('../../helpers/gateway.js');
+    const { startWebhookReceiver } = await import('../../helpers/mo.js');
+    const receiver = await startWebhookReceiver();
+    const gw = await startTestGateway(redis);
+    try {
+      const keys = gw.gateway.store.keys;
+      const quiet = await gw.request('POST', '/v1/messages', {
+        to: '+33612345678',
+        from: 'ACME',
+        text: 'nobody listens',
+        class: 'transactional',
+      });
+      const told = await gw.request('POST', '/v1/messages', {
+        to: '+33612345678',
+        from: 'ACME',
+        text: 'tell me',
+        class: 'transactional',
+        callbackUrl: `${receiver.url}/cb`,
+      });
+      const states = await waitFor(() => {
+        const seen = receiver.requests.map((r) => JSON.parse(r.body) as { id: string; state: string });
+        const mine = seen.filter((b) => b.id === told.json.id).map((b) => b.state);
+        return mine.includes('confirmed') ? mine : undefined;
+      }, 15_000);
+      expect(new Set(states)).toEqual(new Set(['queued', 'sending', 'delivered', 'confirmed']));
+      expect(receiver.requests.every((r) => r.path === '/cb')).toBe(true);
+      expect(receiver.requests.some((r) => r.body.includes(String(quiet.json.id)))).toBe(false);
+      // The quiet message's changes are on its account's stream only, never on the notification stream.
+      const notified = await redis.client.xrange(keys.notifications(0), '-', '+');
+      expect(notified.some(([, f]) => f.includes(String(quiet.json.id)))).toBe(false);
+      const events = await redis.client.xrange(keys.events('acme'), '-', '+');
+      expect(events.filter(([, f]) => f.includes(String(quiet.json.id))).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await gw.stop();
+      await receiver.close();
+    }
+  }, 30_000);
+
   it('spends at most 16 Redis commands per one-part message without receipts, scripts included', async () => {
     const { startTestGateway, waitFor } = await import('../../helpers/gateway.js');
     const gw = await startTestGateway(redis, { operator: { tps: 10_000, window: 50, receipts: false } });
