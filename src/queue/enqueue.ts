@@ -163,7 +163,8 @@ export class MessageQueue {
           ...(message.campaignId !== undefined ? { campaignId: message.campaignId } : {}),
           hasCallback: message.callbackUrl !== undefined,
           // The state notifier reads only the changes someone is to be told of (docs/storage.md).
-          notify: message.callbackUrl !== undefined || this.accounts.get(message.account)?.webhook !== undefined,
+          notify:
+            message.callbackUrl !== undefined || this.accounts.get(message.account)?.webhook !== undefined,
           segments: split.segments.length,
           to: message.to,
           class: message.class,
