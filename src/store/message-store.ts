@@ -178,6 +178,27 @@ export function toFigures(raw: Record<string, string>): Figures {
   };
 }
 
+/** Every distinct key of a batch call once in KEYS; the per-item arguments name them by index. */
+class KeyTable {
+  readonly keys: string[];
+  private readonly index = new Map<string, number>();
+
+  constructor(first: string) {
+    this.keys = [first];
+    this.index.set(first, 1);
+  }
+
+  at(key: string): number {
+    let i = this.index.get(key);
+    if (i === undefined) {
+      this.keys.push(key);
+      i = this.keys.length;
+      this.index.set(key, i);
+    }
+    return i;
+  }
+}
+
 function str(reply: LuaReply | undefined): string {
   return reply === null || reply === undefined ? '' : String(reply);
 }
@@ -226,7 +247,7 @@ export class MessageStore {
   /** Write new messages (and queue them) in one call; returns only once Redis has every one. */
   async write(records: readonly NewRecord[], now: number = Date.now()): Promise<WriteOutcome[]> {
     if (records.length === 0) return [];
-    const keys: string[] = [this.keys.notifications(0)];
+    const kt = new KeyTable(this.keys.notifications(0));
     const args: LuaArg[] = [now, this.retentionSeconds, this.eventsMaxLen, CLIENT_REF_TTL_SECONDS];
     for (const r of records) {
       const ref: MessageRef = { id: r.context.id, account: r.context.account };
@@ -241,10 +262,15 @@ export class MessageStore {
             ? this.keys.scheduled(r.meta.operator, shard)
             : rec;
       const cref = r.context.clientRef ? this.keys.clientRef(ref.account, r.context.clientRef) : rec;
-      keys.push(rec, ev, figA, figC, target, cref);
       const member =
         kind === 'scheduled' ? `${r.lane === 'transactional' ? 't' : 'm'}|${encodeRef(ref)}` : encodeRef(ref);
       args.push(
+        kt.at(rec),
+        kt.at(ev),
+        kt.at(figA),
+        kt.at(figC),
+        kt.at(target),
+        kt.at(cref),
         ref.id,
         kind,
         r.dueMs ?? 0,
@@ -257,7 +283,7 @@ export class MessageStore {
         member,
       );
     }
-    const reply = replyArray(await scripts.enqueue.run(this.redis, keys, args));
+    const reply = replyArray(await scripts.enqueue.run(this.redis, kt.keys, args));
     return records.map((r, i) => {
       const out = str(reply[i]);
       if (out.startsWith('dup:')) return { written: false, duplicateOf: out.slice(4) };
@@ -285,7 +311,7 @@ export class MessageStore {
   ): Promise<TakeResult[]> {
     if (entries.length === 0) return [];
     const now = options.now ?? Date.now();
-    const keys: string[] = [this.keys.notifications(0)];
+    const kt = new KeyTable(this.keys.notifications(0));
     const args: LuaArg[] = [
       now,
       this.eventsMaxLen,
@@ -294,10 +320,10 @@ export class MessageStore {
       this.retentionSeconds,
     ];
     for (const e of entries) {
-      keys.push(...this.contextKeys(e.ref), e.stream, this.keys.optOuts(e.ref.account));
-      args.push(e.entryId);
+      for (const key of this.contextKeys(e.ref)) args.push(kt.at(key));
+      args.push(kt.at(e.stream), kt.at(this.keys.optOuts(e.ref.account)), e.entryId);
     }
-    const reply = replyArray(await scripts.take.run(this.redis, keys, args));
+    const reply = replyArray(await scripts.take.run(this.redis, kt.keys, args));
     return entries.map((e, i) => {
       const status = str(reply[i * 6]) as TakeStatus;
       const m = str(reply[i * 6 + 2]);
@@ -330,7 +356,7 @@ export class MessageStore {
   }
 
   private async acceptBatch(parts: AcceptedPart[], now: number = Date.now()): Promise<AcceptResult[]> {
-    const keys: string[] = [this.keys.notifications(0)];
+    const kt = new KeyTable(this.keys.notifications(0));
     const args: LuaArg[] = [now, this.eventsMaxLen, CONSUMER_GROUP, this.retentionSeconds];
     for (const p of parts) {
       const shard = shardOfId(p.ref.id);
@@ -338,14 +364,11 @@ export class MessageStore {
         this.keys.smscId(p.operatorId, form, shard),
       );
       const [rec] = this.contextKeys(p.ref);
-      keys.push(
-        ...this.contextKeys(p.ref),
-        this.keys.receiptDeadlines(shard),
-        p.entry?.stream ?? rec,
-        ...index,
-      );
+      args.push(index.length);
+      for (const key of this.contextKeys(p.ref)) args.push(kt.at(key));
+      args.push(kt.at(this.keys.receiptDeadlines(shard)), kt.at(p.entry?.stream ?? rec));
+      for (const key of index) args.push(kt.at(key));
       args.push(
-        index.length,
         p.part,
         p.smscId,
         `${encodeRef(p.ref)}|${p.part}`,
@@ -354,7 +377,7 @@ export class MessageStore {
         p.entry?.entryId ?? '',
       );
     }
-    const reply = replyArray(await scripts.accept.run(this.redis, keys, args));
+    const reply = replyArray(await scripts.accept.run(this.redis, kt.keys, args));
     return parts.map((p, i) => {
       const state = str(reply[i * 3]);
       const settled = Number(reply[i * 3 + 1]) === 1;
@@ -397,13 +420,14 @@ export class MessageStore {
     const applicable = receipts.map((r, i) => ({ r, hit: found[i] })).filter((x) => x.hit !== undefined);
     const results: ReceiptResult[] = receipts.map(() => 'unknown');
     if (applicable.length === 0) return results;
-    const keys: string[] = [this.keys.notifications(0)];
+    const kt = new KeyTable(this.keys.notifications(0));
     const args: LuaArg[] = [now, this.eventsMaxLen, this.retentionSeconds];
     for (const { r, hit } of applicable) {
-      keys.push(...this.contextKeys(hit!.ref), this.keys.receiptDeadlines(shardOfId(hit!.ref.id)));
+      for (const key of this.contextKeys(hit!.ref)) args.push(kt.at(key));
+      args.push(kt.at(this.keys.receiptDeadlines(shardOfId(hit!.ref.id))));
       args.push(hit!.part, r.stat, r.err, isFinalReceiptStat(r.stat) ? 'final' : 'interim');
     }
-    const reply = replyArray(await scripts.receipt.run(this.redis, keys, args));
+    const reply = replyArray(await scripts.receipt.run(this.redis, kt.keys, args));
     let j = 0;
     for (let i = 0; i < receipts.length; i++) {
       const hit = found[i];
@@ -430,17 +454,17 @@ export class MessageStore {
   /** Move messages to a state (cancel, refusal, retry, deferral, receipt timeout) in one call. */
   async settle(items: readonly SettleItem[], now: number = Date.now()): Promise<SettleResult[]> {
     if (items.length === 0) return [];
-    const keys: string[] = [this.keys.notifications(0)];
+    const kt = new KeyTable(this.keys.notifications(0));
     const args: LuaArg[] = [now, this.eventsMaxLen, CONSUMER_GROUP, this.retentionSeconds];
     for (const item of items) {
       const shard = shardOfId(item.ref.id);
       const [rec] = this.contextKeys(item.ref);
       const sched = item.schedule ? this.keys.scheduled(item.schedule.operatorId, shard) : rec;
-      keys.push(
-        ...this.contextKeys(item.ref),
-        this.keys.receiptDeadlines(shard),
-        sched,
-        item.entry ? item.entry.stream : rec,
+      for (const key of this.contextKeys(item.ref)) args.push(kt.at(key));
+      args.push(
+        kt.at(this.keys.receiptDeadlines(shard)),
+        kt.at(sched),
+        kt.at(item.entry ? item.entry.stream : rec),
       );
       const member = item.schedule
         ? `${item.schedule.lane === 'transactional' ? 't' : 'm'}|${encodeRef(item.ref)}`
@@ -457,7 +481,7 @@ export class MessageStore {
         item.attempts !== undefined ? item.attempts : '',
       );
     }
-    const reply = replyArray(await scripts.settle.run(this.redis, keys, args));
+    const reply = replyArray(await scripts.settle.run(this.redis, kt.keys, args));
     return items.map((item, i) => {
       const changed = Number(reply[i * 2]) === 1;
       const previous = str(reply[i * 2 + 1]);

@@ -3,9 +3,10 @@
 -- once when every receipt already came) and the acknowledgement of its stream entry.
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] consumer group ; ARGV[4] record retention s
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per part, 6 + n KEYS: record, account events stream, account figures, campaign figures, receipt
---   deadline set, the stream the entry was read from, then n SMSC-id index keys
--- Per part, 7 ARGV: n, part number, SMSC id, index value, index TTL s, receipt timeout ms ("0": the
+-- Per part, 6 + n key indexes into KEYS (every distinct key is passed once): record, account events
+--   stream, account figures, campaign figures, receipt deadline set, the stream the entry was read from
+--   (= the record when none), then n SMSC-id index keys
+-- Per part, before the key indexes: n; after them, 6 ARGV: part number, SMSC id, index value, index TTL s, receipt timeout ms ("0": the
 --   operator sends no receipts, `delivered` is final), stream entry id ("" = none held)
 -- Returns per part 3 values: state after, 1 when this part settled the message else 0, accepted count.
 local now = tonumber(ARGV[1])
@@ -13,14 +14,15 @@ local maxlen = tonumber(ARGV[2])
 local group = ARGV[3]
 local out = {}
 local retention = tonumber(ARGV[4])
-local ki, ai = 2, 5
+local ai = 5
 while ai <= #ARGV do
   local n = tonumber(ARGV[ai])
-  local rec, ev, figA, figC, dl, stream = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4], KEYS[ki + 5]
-  local part, smscId, value, ttl, timeout, entry = ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], ARGV[ai + 5], ARGV[ai + 6]
-  for i = 1, n do redis.call("SET", KEYS[ki + 5 + i], value, "EX", ttl) end
-  ki = ki + 6 + n
-  ai = ai + 7
+  local rec, ev, figA, figC, dl, stream = K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5), K(ai + 6)
+  local index = ai + 7
+  ai = ai + 7 + n
+  local part, smscId, value, ttl, timeout, entry = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], ARGV[ai + 5]
+  for i = 0, n - 1 do redis.call("SET", K(index + i), value, "EX", ttl) end
+  ai = ai + 6
   local f = redis.call("HMGET", rec, "st", "h", "k", "a" .. part, "ac", "cf")
   local state = f[1]
   local settled = 0

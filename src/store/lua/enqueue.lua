@@ -2,7 +2,7 @@
 -- scheduled-set member), its first event and its figures, atomically; the caller answers only after.
 -- Globals: ARGV[1] now ms ; ARGV[2] record retention s ; ARGV[3] events MAXLEN ; ARGV[4] clientRef TTL s
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per message, 6 KEYS: record, account events stream, account figures, campaign figures (= account
+-- Per message, 6 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures (= account
 --   figures when none), target (operator stream, scheduled set, or the record when refused),
 --   clientRef key (= the record when none)
 -- Per message, 10 ARGV: id, target kind ("stream" | "scheduled" | "none"), due ms, state, error code,
@@ -13,12 +13,12 @@ local retention = tonumber(ARGV[2])
 local maxlen = tonumber(ARGV[3])
 local refTtl = tonumber(ARGV[4])
 local out = {}
-local ki, ai = 2, 5
+local ai = 5
 while ai <= #ARGV do
-  local rec, ev, figA, figC, target, cref = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4], KEYS[ki + 5]
+  local rec, ev, figA, figC, target, cref = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5)
+  ai = ai + 6
   local id, kind, due, state = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3]
   local code, msg, kf, mf, vu, member = ARGV[ai + 4], ARGV[ai + 5], ARGV[ai + 6], ARGV[ai + 7], ARGV[ai + 8], ARGV[ai + 9]
-  ki = ki + 6
   ai = ai + 10
   local first = nil
   if cref ~= rec then

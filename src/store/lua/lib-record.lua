@@ -18,6 +18,11 @@
 -- States after which the record only waits for its retention (delivered: a receipt may still come).
 local SETTLED = {delivered = true, confirmed = true, error = true, cancelled = true}
 
+-- The batch scripts pass every distinct key once in KEYS and name them by index in ARGV.
+local function K(i)
+  return KEYS[tonumber(ARGV[i])]
+end
+
 local FIG = {}
 
 local function fig(key, field, by)

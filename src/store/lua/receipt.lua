@@ -2,18 +2,18 @@
 -- its parts: confirmed when every part is DELIVRD, error as soon as one part fails. A repeat changes nothing.
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] record retention s
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per receipt, 5 KEYS: record, account events stream, account figures, campaign figures, receipt deadline set
+-- Per receipt, 5 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures, receipt deadline set
 -- Per receipt, 4 ARGV: part number, stat (DELIVRD, UNDELIV, ...), err ("" = none), "final" | "interim"
 -- Returns per receipt 2 values: result ("applied" | "duplicate" | "missing"), state after.
 local now = tonumber(ARGV[1])
 local maxlen = tonumber(ARGV[2])
 local out = {}
 local retention = tonumber(ARGV[3])
-local ki, ai = 2, 4
+local ai = 4
 while ai <= #ARGV do
-  local rec, ev, figA, figC, dl = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4]
+  local rec, ev, figA, figC, dl = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4)
+  ai = ai + 5
   local part, stat, errc, final = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3] == "final"
-  ki = ki + 5
   ai = ai + 4
   local f = redis.call("HMGET", rec, "st", "h", "k", "r" .. part, "cf")
   local state = f[1]

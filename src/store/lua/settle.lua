@@ -4,7 +4,7 @@
 -- retry and the receipt timeout all pass here.
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] consumer group ; ARGV[4] record retention s
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per message, 7 KEYS: record, account events stream, account figures, campaign figures, receipt deadline
+-- Per message, 7 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures, receipt deadline
 --   set, scheduled set (= the record when not scheduling), stream of the held entry (= the record when none)
 -- Per message, 9 ARGV: new state, error stage ("" = none), error code, error message, detail, due ms
 --   ("0" = not scheduled), scheduled-set member, stream entry id ("" = none), attempts ("" = unchanged)
@@ -14,12 +14,12 @@ local maxlen = tonumber(ARGV[2])
 local group = ARGV[3]
 local out = {}
 local retention = tonumber(ARGV[4])
-local ki, ai = 2, 5
+local ai = 5
 while ai <= #ARGV do
-  local rec, ev, figA, figC, dl, sched, stream = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4], KEYS[ki + 5], KEYS[ki + 6]
+  local rec, ev, figA, figC, dl, sched, stream = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5), K(ai + 6)
+  ai = ai + 7
   local to, stage, code, msg, detail, due, member, entry, attempts = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2],
     ARGV[ai + 3], ARGV[ai + 4], ARGV[ai + 5], ARGV[ai + 6], ARGV[ai + 7], ARGV[ai + 8]
-  ki = ki + 7
   ai = ai + 9
   local f = redis.call("HMGET", rec, "st", "h", "k", "dt")
   local current = f[1]

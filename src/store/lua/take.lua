@@ -5,7 +5,7 @@
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] "1" when transactional honours opt-outs ;
 --   ARGV[4] consumer group ; ARGV[5] record retention s
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per entry, 6 KEYS: record, account events stream, account figures, campaign figures, the stream the
+-- Per entry, 6 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures, the stream the
 --   entry was read from, the account's opt-out hash
 -- Per entry, 1 ARGV: the stream entry id
 -- Returns per entry 6 values: status ("gone" | "settled" | "expired" | "optout" | "send"), previous state,
@@ -17,11 +17,11 @@ local txHonours = ARGV[3] == "1"
 local group = ARGV[4]
 local out = {}
 local retention = tonumber(ARGV[5])
-local ki, ai = 2, 6
+local ai = 6
 while ai <= #ARGV do
-  local rec, ev, figA, figC, stream, optouts = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4], KEYS[ki + 5]
+  local rec, ev, figA, figC, stream, optouts = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5)
+  ai = ai + 6
   local entry = ARGV[ai]
-  ki = ki + 6
   ai = ai + 1
   local f = redis.call("HMGET", rec, "st", "h", "k", "m", "vu", "at")
   local state = f[1]
