@@ -32,7 +32,7 @@ type Overrides = Partial<Omit<ConfigInput, 'operators'>> & {
  * Marketing may go at any hour unless a test configures `policy`: tests about other things must not depend
  * on the hour or the day they run at (the shipped windows hold French marketing at night and on Sundays).
  */
-export const OPEN_ALL_HOURS = {
+export const OPEN_ALL_HOURS: NonNullable<ConfigInput['policy']> = {
   quietHours: {
     default: {
       days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
@@ -41,7 +41,7 @@ export const OPEN_ALL_HOURS = {
       holidays: false,
     },
   },
-} as const;
+};
 
 export async function startTestGateway(redis: TestRedis, overrides: Overrides = {}): Promise<TestGateway> {
   const simulatorPort = await freePort();
