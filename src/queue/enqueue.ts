@@ -321,7 +321,7 @@ export class MessageQueue {
   }
 }
 
-/** A PolicyError (name and code), as opposed to Redis going away. */
-function isPolicyMistake(error: unknown): boolean {
+/** A PolicyError (name and code): a message the policy cannot decide, as opposed to Redis going away. */
+export function isPolicyMistake(error: unknown): boolean {
   return error instanceof Error && error.name === 'PolicyError';
 }

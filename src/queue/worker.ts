@@ -23,7 +23,13 @@ import {
   type TakeResult,
 } from '../store/index.js';
 import { AdaptiveRate, RedisTokenBucket, type BucketPort } from '../throttle/index.js';
-import { verdictLabels, verdictOfError, type PolicyCheck, type PolicyVerdict } from './enqueue.js';
+import {
+  isPolicyMistake,
+  verdictLabels,
+  verdictOfError,
+  type PolicyCheck,
+  type PolicyVerdict,
+} from './enqueue.js';
 import { Permits } from './permits.js';
 import { planSubmits } from './submit-plan.js';
 
@@ -240,7 +246,7 @@ export class OperatorWorker {
             now,
           );
         } catch (error) {
-          if (error instanceof Error && error.name === 'PolicyError') return verdictOfError(error);
+          if (isPolicyMistake(error)) return verdictOfError(error);
           throw error;
         }
       }),
@@ -329,7 +335,7 @@ export class OperatorWorker {
     const meta = take.meta!;
     const context = take.context!;
     // A message already `sending` (taken over after a crash) may have parts on the air: finish it.
-    if (take.previous !== 'sending' && (await this.refusedByPolicy(entry, take, log))) return;
+    if (take.previous !== 'sending' && (await this.refuseOptedOut(entry, take, log))) return;
     const submits = planSubmits(
       {
         from: meta.from,
@@ -373,7 +379,7 @@ export class OperatorWorker {
   }
 
   /** The claim found the recipient opted out (read atomically by store.take): the message ends OPTED_OUT. */
-  private async refusedByPolicy(entry: HeldEntry, take: TakeResult, log: Logger): Promise<boolean> {
+  private async refuseOptedOut(entry: HeldEntry, take: TakeResult, log: Logger): Promise<boolean> {
     if (take.status !== 'optout') return false;
     await this.deps.store.settle([
       {
