@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './logging/index.js';
 import { GatewayMetrics } from './metrics/index.js';
 import { MoReceiver } from './mo/index.js';
 import { WebhookSender } from './api/webhooks.js';
-import { OptOutList } from './policy/index.js';
+import { CampaignPolicy, OptOutList, createPolicyRules } from './policy/index.js';
 import { MessageQueue, OperatorWorker, Scheduler, type PolicyCheck } from './queue/index.js';
 import {
   GatewayStore,
@@ -33,6 +33,11 @@ export interface GatewayOptions {
   leases?: BindLeaseOptions;
   /** Bind manager timing overrides (tests shorten lease renewal). */
   bindManager?: { leaseRenewMs?: number; leaseRetryMs?: number; stableBindMs?: number };
+  /**
+   * Tests only: the campaign policy decides as if the clock read this much later (a test stands seconds
+   * before a quiet-hours window opens); its deferrals are mapped back to the real clock.
+   */
+  policyShiftMs?: number;
 }
 
 export class Gateway {
@@ -54,6 +59,7 @@ export class Gateway {
   private httpAddr: { host: string; port: number } | undefined;
   private stopping: Promise<void> | undefined;
   private storeHandle: GatewayStore | undefined;
+  private policyHandle: CampaignPolicy | undefined;
 
   constructor(
     readonly config: Config,
@@ -74,6 +80,12 @@ export class Gateway {
   get store(): GatewayStore {
     if (!this.storeHandle) throw new Error('gateway not started');
     return this.storeHandle;
+  }
+
+  /** The campaign policy the gateway enforces (tests and `policy check` ask it directly). */
+  get policy(): CampaignPolicy {
+    if (!this.policyHandle) throw new Error('gateway not started');
+    return this.policyHandle;
   }
 
   get httpAddress(): { host: string; port: number } {
@@ -104,13 +116,21 @@ export class Gateway {
       const router = new Router([...config.routes], [...config.shortCodes]);
       const selectOperator = (to: string, from: string) => router.operatorFor(to, from);
       const optOuts = new OptOutList(store.optOuts, { metrics });
-      // The campaign policy as it stands: opt-outs, checked at enqueue. At send time the worker's claim
-      // reads the opt-out list atomically (store.take), so it needs no second check here.
-      const policy: PolicyCheck = async (message) => {
-        const refusal = await optOuts.refusalFor(message, config.policy);
-        return refusal ? { action: 'refuse', ...refusal } : { action: 'send' };
-      };
-      const queue = new MessageQueue(store.messages, config, selectOperator, policy);
+      // The campaign policy (docs/policy.md), compiled once: the holiday calendar and the zone map are read
+      // here. Enqueue applies the STOP mention before encoding, then decides with the opt-out read from
+      // Redis; the worker decides again just before it claims a marketing message (its claim reads the
+      // opt-out atomically, store.take).
+      const campaignPolicy = new CampaignPolicy(createPolicyRules(config), {
+        optOuts,
+        ...(this.options.policyShiftMs !== undefined ? { shiftMs: this.options.policyShiftMs } : {}),
+      });
+      this.policyHandle = campaignPolicy;
+      const atEnqueue: PolicyCheck = (message, at) => campaignPolicy.atEnqueue(message, at);
+      const atSend: PolicyCheck = (message, at) => campaignPolicy.atSend(message, at);
+      const queue = new MessageQueue(store.messages, config, selectOperator, atEnqueue, {
+        text: (message) => campaignPolicy.text(message),
+        metrics,
+      });
       this.correlator = new ReceiptCorrelator(
         store.messages,
         config.operators,
@@ -172,6 +192,7 @@ export class Gateway {
           logger,
           metrics,
           consumerName: `${this.instanceId}-${operator.id}`,
+          policy: atSend,
         });
         manager.on('throttled', () => worker.onThrottle());
         this.bindManagers.set(operator.id, manager);

@@ -2,6 +2,7 @@
 // The `smpp-gateway` command: dispatches to one module per command under src/cli.
 import { runConfigCheck } from './cli/config-check.js';
 import { processIo, type CliIo } from './cli/io.js';
+import { runPolicyCheck } from './cli/policy-check.js';
 import { runPreview } from './cli/preview.js';
 import { runSend } from './cli/send.js';
 import { runSimulatorCommand } from './cli/simulator.js';
@@ -16,6 +17,7 @@ commands:
   send --to N --from S --text T [...]   submit one message to a running daemon (--wait, --json)
   status ID [--json]                    a message's state, parts and history
   preview --text T [--json]             encoding and segment analysis, without sending
+  policy check --to N --class C [...]   may this be sent at that instant, and if not why and when next
   config check [FILE] [--json]          validate a configuration file
 
 Run "smpp-gateway <command> --help" for a command's options.
@@ -34,6 +36,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return runStatus(rest, io);
     case 'preview':
       return runPreview(rest, io);
+    case 'policy':
+      if (rest[0] === 'check') return runPolicyCheck(rest.slice(1), io);
+      io.stderr(
+        `policy: unknown subcommand ${rest[0] ?? '(none)'}; expected "policy check --to N --class C"\n`,
+      );
+      return 2;
     case 'config':
       if (rest[0] === 'check') return runConfigCheck(rest.slice(1), io);
       io.stderr(`config: unknown subcommand ${rest[0] ?? '(none)'}; expected "config check [FILE]"\n`);

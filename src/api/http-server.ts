@@ -10,7 +10,7 @@ import type { GatewayStore, NewMessage } from '../store/index.js';
 import { RedisTokenBucket } from '../throttle/index.js';
 import { ApiError } from './errors.js';
 import { registerOptOutRoutes } from './optout-routes.js';
-import type { OptOutList } from '../policy/index.js';
+import { applyStopMention, type OptOutList } from '../policy/index.js';
 import { validateMessage } from './message-input.js';
 
 export interface Readiness {
@@ -319,12 +319,21 @@ export class HttpApi {
     });
 
     app.post('/v1/preview', async (request) => {
-      this.authenticate(request);
-      const body = request.body as { text?: unknown } | undefined;
+      const account = this.authenticate(request);
+      const body = request.body as { text?: unknown; class?: unknown } | undefined;
       if (!body || typeof body.text !== 'string' || body.text === '') {
         throw new ApiError(400, 'MISSING_FIELD', 'text: required, a non-empty string', 'text');
       }
-      return previewText(body.text);
+      if (body.class === undefined) return previewText(body.text);
+      if (body.class !== 'marketing' && body.class !== 'transactional') {
+        throw new ApiError(400, 'INVALID_FIELD', 'class: expected "marketing" or "transactional"', 'class');
+      }
+      // With a class, the text as this account would send it: marketing gets its STOP mention, as at enqueue.
+      const rule = body.class === 'marketing' ? account.stopMention : undefined;
+      if (!rule || rule.mode === 'off') return { ...previewText(body.text), stopMention: 'none' };
+      const shaped = applyStopMention(body.text, account, deps.config.keywords.stop);
+      if (!shaped.ok) return { ...previewText(body.text), stopMention: 'missing' };
+      return { ...previewText(shaped.text), stopMention: shaped.appended ? 'appended' : 'present' };
     });
   }
 

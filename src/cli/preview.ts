@@ -1,11 +1,16 @@
 /**
  * `smpp-gateway preview`: encoding and segment analysis of a text, or of a template across the rows of a
  * CSV of recipients, without sending anything. `--json` prints one JSON object on stdout for scripts.
- * Exit codes: 0 done, 1 the input could not be analysed (unreadable file, bad CSV), 2 bad usage.
+ * With `--account A --class marketing`, the text is the one the gateway would send: the account's STOP
+ * mention (read from the configuration, `--config`) appended, and counted, as at enqueue.
+ * Exit codes: 0 done, 1 the input could not be analysed (unreadable file, bad CSV, bad configuration),
+ * 2 bad usage.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
+import { ConfigError, DEFAULT_CONFIG_FILE, formatIssue, loadConfig } from '../config/index.js';
+import { applyStopMention } from '../policy/index.js';
 import {
   CodecError,
   previewTemplate,
@@ -30,6 +35,8 @@ const USAGE = [
   '  --national-language L      turkish | spanish | portuguese single shift table',
   '  --concatenation C          udh8 (default) | udh16 | sar | payload',
   '  --max-parts N              most parts a text may take (default 10)',
+  '  --account A --class C      the text as account A sends it: marketing gets its STOP mention appended',
+  `  --config FILE              where --account is read from (default ${DEFAULT_CONFIG_FILE})`,
 ].join('\n');
 
 const CONCATENATIONS = new Set<string>(['udh8', 'udh16', 'sar', 'payload']);
@@ -54,6 +61,9 @@ export async function runPreview(argv: string[], io: PreviewIo): Promise<number>
         'national-language': { type: 'string' },
         concatenation: { type: 'string' },
         'max-parts': { type: 'string' },
+        account: { type: 'string' },
+        class: { type: 'string' },
+        config: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -77,6 +87,12 @@ export async function runPreview(argv: string[], io: PreviewIo): Promise<number>
     if (values.text !== undefined && values.data !== undefined) {
       throw new UsageError('--data goes with --template, not --text');
     }
+    if ((values.account === undefined) !== (values.class === undefined)) {
+      throw new UsageError('--account and --class go together');
+    }
+    if (values.class !== undefined && values.class !== 'marketing' && values.class !== 'transactional') {
+      throw new UsageError(`--class must be marketing or transactional, not ${values.class}`);
+    }
     options = buildOptions(values);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -85,22 +101,75 @@ export async function runPreview(argv: string[], io: PreviewIo): Promise<number>
   }
 
   try {
+    // With --account: the text as that account sends it, and what its STOP mention did.
+    const shape: Shaper =
+      values.account !== undefined
+        ? await shaperFor(values.config ?? DEFAULT_CONFIG_FILE, values.account, values.class)
+        : (text) => ({ text });
     if (values.text !== undefined) {
-      const preview = previewText(values.text, options);
-      io.stdout(values.json ? `${JSON.stringify(preview)}\n` : describeText(preview));
+      const { text, stopMention } = shape(values.text);
+      const preview = { ...previewText(text, options), ...(stopMention ? { stopMention } : {}) };
+      io.stdout(
+        values.json ? `${JSON.stringify(preview)}\n` : describeText(preview) + mentionLine(stopMention),
+      );
     } else {
       const rows = await readRecipients(values.data ?? '');
-      const preview = previewTemplate(values.template ?? '', rows, options);
-      io.stdout(values.json ? `${JSON.stringify(preview)}\n` : describeTemplate(preview));
+      const { text, stopMention } = shape(values.template ?? '');
+      const preview = { ...previewTemplate(text, rows, options), ...(stopMention ? { stopMention } : {}) };
+      io.stdout(
+        values.json ? `${JSON.stringify(preview)}\n` : describeTemplate(preview) + mentionLine(stopMention),
+      );
     }
     return 0;
   } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`preview: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
     if (error instanceof CodecError && error.code === 'INVALID_OPTION') {
       io.stderr(`preview: ${error.message}\n${USAGE}\n`);
       return 2;
     }
     io.stderr(`preview: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
+  }
+}
+
+/** `stopMention`: `none` (no mention required), `present`, `appended`, or `missing` (would be refused). */
+type Shaper = (text: string) => { text: string; stopMention?: 'none' | 'present' | 'appended' | 'missing' };
+
+/** The text as `accountId` sends a message of `messageClass`, from the configuration in `file`. */
+async function shaperFor(file: string, accountId: string, messageClass: string | undefined): Promise<Shaper> {
+  let config;
+  try {
+    config = await loadConfig(file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new Error([error.message.split('\n')[0] ?? file, ...error.issues.map(formatIssue)].join('\n'), {
+      cause: error,
+    });
+  }
+  const account = config.accounts.find((a) => a.id === accountId);
+  if (!account) throw new UsageError(`--account: no account "${accountId}" in ${file}`);
+  const rule = messageClass === 'marketing' ? account.stopMention : undefined;
+  if (!rule || rule.mode === 'off') return (text) => ({ text, stopMention: 'none' });
+  return (text) => {
+    const shaped = applyStopMention(text, account, config.keywords.stop);
+    if (!shaped.ok) return { text, stopMention: 'missing' };
+    return { text: shaped.text, stopMention: shaped.appended ? 'appended' : 'present' };
+  };
+}
+
+function mentionLine(stopMention: string | undefined): string {
+  switch (stopMention) {
+    case 'appended':
+      return 'STOP:        mention appended (counted above)\n';
+    case 'missing':
+      return 'STOP:        mention missing: the account refuses this text (STOP_MENTION_MISSING)\n';
+    case 'present':
+      return 'STOP:        mention present\n';
+    default:
+      return '';
   }
 }
 

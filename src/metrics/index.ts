@@ -117,6 +117,14 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  // --- Campaign policy ---
+  readonly policyDecisions = new Counter({
+    name: 'smppgw_policy_decisions_total',
+    help: 'Campaign-policy decisions by stage (enqueue, send), decision (send, defer, refuse) and reason (none, QUIET_HOURS, HOLIDAY, OPTED_OUT, STOP_MENTION_MISSING, ...)',
+    labelNames: ['stage', 'decision', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   // --- Receipts and final states ---
   readonly receipts = new Counter({
     name: 'smppgw_receipts_total',

@@ -13,6 +13,7 @@ export {
   type PolicyRefusalCode,
   type PolicyRules,
 } from './decide.js';
+export { CampaignPolicy, type CampaignPolicyDeps, type PolicySubject } from './campaign-policy.js';
 export { policyCheckReport, type PolicyCheckReport } from './report.js';
 export {
   applyStopMention,

@@ -4,6 +4,7 @@
 // once Redis has the message.
 import { splitMessage, type EncodingOptions, type SplitResult } from '../codec/index.js';
 import type { AccountConfig, Config, OperatorConfig } from '../config/index.js';
+import type { GatewayMetrics } from '../metrics/index.js';
 import {
   Batcher,
   newMessageId,
@@ -32,14 +33,66 @@ export type OperatorSelector = (to: string, from: string) => string | undefined;
 
 /**
  * The campaign policy's answer for one message at one instant (SPEC §3): send, refuse (recorded as
- * `error` at stage `policy` with a code such as OPTED_OUT), or defer to a later time (`scheduled`).
+ * `error` at stage `policy` with a code such as OPTED_OUT), or defer to a later time (`scheduled`, the
+ * reason recorded as the state's detail).
  */
 export type PolicyVerdict =
   | { action: 'send' }
   | { action: 'refuse'; code: string; message: string }
   | { action: 'defer'; until: number; reason: string };
 
-export type PolicyCheck = (message: NewMessage, now: number) => Promise<PolicyVerdict>;
+/** What the policy reads of a message (a `NewMessage` has it all; at send time there is no text). */
+export interface PolicySubject {
+  account: string;
+  to: string;
+  class: NewMessage['class'];
+  text?: string | undefined;
+  zone?: string | undefined;
+  validUntil?: number | undefined;
+}
+
+/** May `message` leave at `at` (epoch ms: now, or its requested send time when later)? */
+export type PolicyCheck = (message: PolicySubject, at: number) => Promise<PolicyVerdict> | PolicyVerdict;
+
+/**
+ * The text a message is sent with, decided before it is encoded (so an appended STOP mention counts in
+ * the segments), or a refusal (`STOP_MENTION_MISSING`).
+ */
+export type TextPolicy = (
+  message: NewMessage,
+) => { ok: true; text: string } | { ok: false; code: string; message: string };
+
+export interface MessageQueueOptions {
+  /** The STOP mention, applied before encoding; omitted: texts are sent as given. */
+  text?: TextPolicy;
+  /** `smppgw_policy_decisions_total{stage="enqueue"}`. */
+  metrics?: GatewayMetrics;
+}
+
+/** The metric labels of a verdict: decision and reason (`none` when sent). */
+export function verdictLabels(verdict: PolicyVerdict): { decision: string; reason: string } {
+  switch (verdict.action) {
+    case 'send':
+      return { decision: 'send', reason: 'none' };
+    case 'defer':
+      return { decision: 'defer', reason: verdict.reason };
+    case 'refuse':
+      return { decision: 'refuse', reason: verdict.code };
+  }
+}
+
+/** The policy threw (a caller's mistake such as an invalid zone, never a verdict): a refusal with its code. */
+export function verdictOfError(error: unknown): PolicyVerdict {
+  const code =
+    typeof (error as { code?: unknown }).code === 'string'
+      ? (error as { code: string }).code
+      : 'POLICY_ERROR';
+  return {
+    action: 'refuse',
+    code,
+    message: `the campaign policy could not decide: ${error instanceof Error ? error.message : String(error)}`,
+  };
+}
 
 export function encodingOptionsFor(operator: OperatorConfig, account?: AccountConfig): EncodingOptions {
   return {
@@ -65,6 +118,10 @@ export function storedSegments(split: SplitResult): StoredSegment[] {
 interface Planned {
   index: number;
   message: NewMessage;
+  /** The text to encode: the message's, with its STOP mention when one was appended. */
+  text: string;
+  /** Refused before encoding (STOP_MENTION_MISSING): the policy is not asked further. */
+  refused?: { code: string; message: string };
   operator: OperatorConfig;
   split: SplitResult;
 }
@@ -79,6 +136,7 @@ export class MessageQueue {
     private readonly config: Config,
     private readonly selectOperator: OperatorSelector,
     private readonly policy?: PolicyCheck,
+    private readonly options: MessageQueueOptions = {},
   ) {
     this.operators = new Map(config.operators.map((o) => [o.id, o]));
     this.accounts = new Map(config.accounts.map((a) => [a.id, a]));
@@ -113,8 +171,12 @@ export class MessageQueue {
         const operator = operatorId ? this.operators.get(operatorId) : undefined;
         if (!operator) throw new QueueError('NO_ROUTE', `to: no route to ${message.to}`);
         const options = encodingOptionsFor(operator, this.accounts.get(message.account));
-        const split = splitMessage(message.text, { ...options, reference: 0 });
-        const plan = { index, message, operator, split };
+        // The STOP mention first, so its characters are counted (and can make the text UCS-2).
+        const shaped = this.options.text?.(message) ?? { ok: true, text: message.text };
+        const text = shaped.ok ? shaped.text : message.text;
+        const split = splitMessage(text, { ...options, reference: 0 });
+        const plan: Planned = { index, message, text, operator, split };
+        if (!shaped.ok) plan.refused = { code: shaped.code, message: shaped.message };
         planned.push(plan);
         if (split.segments.length > 1) needsReference.push(plan);
       } catch (error) {
@@ -126,15 +188,13 @@ export class MessageQueue {
     needsReference.forEach((plan, i) => {
       const options = encodingOptionsFor(plan.operator, this.accounts.get(plan.message.account));
       const modulo = plan.operator.concatenation === 'udh16' ? 65536 : 256;
-      plan.split = splitMessage(plan.message.text, { ...options, reference: references[i]! % modulo });
+      plan.split = splitMessage(plan.text, { ...options, reference: references[i]! % modulo });
     });
 
     const full = await this.fullQueues(planned);
-    const verdicts = await Promise.all(
-      planned.map((p) => (this.policy ? this.policy(p.message, now) : Promise.resolve(undefined))),
-    );
+    const verdicts = await Promise.all(planned.map((p) => this.verdictFor(p, now)));
     const records: NewRecord[] = [];
-    const written: Array<{ plan: Planned; record: NewRecord }> = [];
+    const written: Array<{ plan: Planned; record: NewRecord; verdict: PolicyVerdict | undefined }> = [];
     planned.forEach((plan, i) => {
       const { message, operator, split } = plan;
       const lane = message.class === 'transactional' ? 'transactional' : 'marketing';
@@ -152,7 +212,8 @@ export class MessageQueue {
       }
       const verdict = verdicts[i];
       let sendAt = message.sendAt;
-      if (verdict?.action === 'defer' && verdict.until > (sendAt ?? 0)) sendAt = verdict.until;
+      const deferred = verdict?.action === 'defer' && verdict.until > (sendAt ?? 0) ? verdict : undefined;
+      if (deferred) sendAt = deferred.until;
       const scheduled = sendAt !== undefined && sendAt > now;
       const refused = verdict?.action === 'refuse' ? verdict : undefined;
       const record: NewRecord = {
@@ -184,16 +245,20 @@ export class MessageQueue {
         state: refused ? 'error' : scheduled ? 'scheduled' : 'queued',
         ...(scheduled ? { dueMs: sendAt } : {}),
         ...(refused ? { error: { code: refused.code, message: refused.message } } : {}),
+        ...(deferred && !refused ? { detail: deferred.reason } : {}),
       };
       records.push(record);
-      written.push({ plan, record });
+      written.push({ plan, record, verdict });
     });
     const results = await this.store.write(records, now);
     const duplicates = await Promise.all(
       results.map((r) => (r.written ? undefined : this.store.summary(r.duplicateOf))),
     );
-    written.forEach(({ plan, record }, i) => {
+    written.forEach(({ plan, record, verdict }, i) => {
       const result = results[i]!;
+      if (result.written && verdict) {
+        this.options.metrics?.policyDecisions.inc({ stage: 'enqueue', ...verdictLabels(verdict) });
+      }
       if (result.written) {
         outcomes[plan.index] = {
           ok: true,
@@ -224,6 +289,23 @@ export class MessageQueue {
     return outcomes;
   }
 
+  /**
+   * The policy's verdict for one planned message, at the instant it would leave (now, or its send time when
+   * later); undefined without a policy. A throw (a caller's mistake) refuses this message alone; a Redis
+   * failure (reading the opt-out) fails the whole call.
+   */
+  private async verdictFor(plan: Planned, now: number): Promise<PolicyVerdict | undefined> {
+    if (plan.refused) return { action: 'refuse', ...plan.refused };
+    if (!this.policy) return undefined;
+    const at = Math.max(now, plan.message.sendAt ?? now);
+    try {
+      return await this.policy({ ...plan.message, text: plan.text }, at);
+    } catch (error) {
+      if (isPolicyMistake(error)) return verdictOfError(error);
+      throw error;
+    }
+  }
+
   /** The operator lanes of this batch that are at `queue.maxDepth`, with their depth. */
   private async fullQueues(planned: readonly Planned[]): Promise<Map<string, number>> {
     const lanes = new Map<string, { operator: string; lane: 'transactional' | 'marketing' }>();
@@ -240,4 +322,9 @@ export class MessageQueue {
     );
     return full;
   }
+}
+
+/** A PolicyError (name and code): a message the policy cannot decide, as opposed to Redis going away. */
+export function isPolicyMistake(error: unknown): boolean {
+  return error instanceof Error && error.name === 'PolicyError';
 }

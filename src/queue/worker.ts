@@ -19,11 +19,17 @@ import {
   type HeldEntry,
   type Lane,
   type MessageStore,
-  type NewMessage,
+  type SettleItem,
   type TakeResult,
 } from '../store/index.js';
 import { AdaptiveRate, RedisTokenBucket, type BucketPort } from '../throttle/index.js';
-import type { PolicyCheck } from './enqueue.js';
+import {
+  isPolicyMistake,
+  verdictLabels,
+  verdictOfError,
+  type PolicyCheck,
+  type PolicyVerdict,
+} from './enqueue.js';
 import { Permits } from './permits.js';
 import { planSubmits } from './submit-plan.js';
 
@@ -44,7 +50,10 @@ export interface OperatorWorkerDeps {
   logger: Logger;
   metrics?: GatewayMetrics;
   consumerName?: string;
-  /** The campaign policy, checked again just before submission (an opt-out may have come meanwhile). */
+  /**
+   * The campaign policy, asked again just before a marketing message is claimed (quiet hours and holidays:
+   * a message released early, a holiday configured since). The opt-out is read by the claim itself.
+   */
   policy?: PolicyCheck;
 }
 
@@ -179,7 +188,9 @@ export class OperatorWorker {
     try {
       taken = await this.deps.store.take(fresh, {
         transactionalHonoursOptOut: this.deps.config.policy.transactionalHonoursOptOut,
+        holdMarketing: this.deps.policy !== undefined,
       });
+      taken = await this.checkPolicy(fresh, taken);
     } catch (error) {
       for (const e of fresh) this.inProgress.delete(`${e.stream}\u0000${e.entryId}`);
       throw error;
@@ -188,7 +199,8 @@ export class OperatorWorker {
       const key = `${entry.stream}\u0000${entry.entryId}`;
       const take = taken[i]!;
       if (take.status !== 'send' && take.status !== 'optout') {
-        // Gone (retention), already settled (a duplicate entry after a crash, or cancelled), or expired.
+        // Gone (retention), already settled (a duplicate entry after a crash, cancelled, or settled by the
+        // policy just now), or expired.
         this.inProgress.delete(key);
         return;
       }
@@ -206,6 +218,83 @@ export class OperatorWorker {
         });
       this.tasks.add(task);
     });
+  }
+
+  /**
+   * The policy at send time, for the marketing the claim held back (`check`): a deferral puts the message
+   * back on the schedule and a refusal ends it (both in one settle call, which acknowledges their entries),
+   * before either was ever `sending`; what may go is claimed with a second take. Returns the final claim
+   * result of every entry.
+   */
+  private async checkPolicy(entries: HeldEntry[], taken: TakeResult[]): Promise<TakeResult[]> {
+    const { policy, store, operator, metrics } = this.deps;
+    const held = taken.flatMap((take, i) => (take.status === 'check' ? [i] : []));
+    if (!policy || held.length === 0) return taken;
+    const now = Date.now();
+    const verdicts = await Promise.all(
+      held.map(async (i): Promise<PolicyVerdict> => {
+        const { context, meta } = taken[i]!;
+        try {
+          return await policy(
+            {
+              account: entries[i]!.ref.account,
+              to: context!.to,
+              class: context!.class,
+              ...(meta!.zone !== undefined ? { zone: meta!.zone } : {}),
+              ...(meta!.validUntil !== undefined ? { validUntil: meta!.validUntil } : {}),
+            },
+            now,
+          );
+        } catch (error) {
+          if (isPolicyMistake(error)) return verdictOfError(error);
+          throw error;
+        }
+      }),
+    );
+    const settles: SettleItem[] = [];
+    const allowed: number[] = [];
+    held.forEach((i, j) => {
+      const entry = entries[i]!;
+      const verdict = verdicts[j]!;
+      metrics?.policyDecisions.inc({ stage: 'send', ...verdictLabels(verdict) });
+      if (verdict.action === 'send') {
+        allowed.push(i);
+      } else if (verdict.action === 'refuse') {
+        settles.push({
+          ref: entry.ref,
+          to: 'error',
+          error: { stage: 'policy', code: verdict.code, message: verdict.message },
+          entry,
+        });
+        this.log.info({ msgId: entry.ref.id, code: verdict.code }, 'refused by policy at send time');
+      } else {
+        settles.push({
+          ref: entry.ref,
+          to: 'scheduled',
+          detail: verdict.reason,
+          schedule: { operatorId: operator.id, lane: this.laneOf(entry), dueMs: verdict.until },
+          entry,
+        });
+        this.log.debug(
+          { msgId: entry.ref.id, reason: verdict.reason, until: verdict.until },
+          'deferred by policy at send time',
+        );
+      }
+    });
+    const [, claimed] = await Promise.all([
+      store.settle(settles),
+      store.take(
+        allowed.map((i) => entries[i]!),
+        { transactionalHonoursOptOut: this.deps.config.policy.transactionalHonoursOptOut },
+      ),
+    ]);
+    const result = [...taken];
+    const gone: TakeResult = { status: 'settled', previous: '', attempts: 0, acceptedParts: [] };
+    for (const i of held) result[i] = gone;
+    allowed.forEach((i, j) => {
+      result[i] = claimed[j]!;
+    });
+    return result;
   }
 
   /** Take over entries another consumer left pending longer than the lease (a dead instance's work). */
@@ -246,7 +335,7 @@ export class OperatorWorker {
     const meta = take.meta!;
     const context = take.context!;
     // A message already `sending` (taken over after a crash) may have parts on the air: finish it.
-    if (take.previous !== 'sending' && (await this.refusedByPolicy(entry, take, log))) return;
+    if (take.previous !== 'sending' && (await this.refuseOptedOut(entry, take, log))) return;
     const submits = planSubmits(
       {
         from: meta.from,
@@ -289,60 +378,23 @@ export class OperatorWorker {
     }
   }
 
-  /** Policy at send time: a refusal ends the message (stage policy); a deferral puts it back on the schedule. */
-  private async refusedByPolicy(entry: HeldEntry, take: TakeResult, log: Logger): Promise<boolean> {
-    const { policy, store, operator } = this.deps;
-    if (take.status === 'optout') {
-      await store.settle([
-        {
-          ref: entry.ref,
-          to: 'error',
-          error: {
-            stage: 'policy',
-            code: 'OPTED_OUT',
-            message: 'to: opted out of messages from this account',
-          },
-          entry,
+  /** The claim found the recipient opted out (read atomically by store.take): the message ends OPTED_OUT. */
+  private async refuseOptedOut(entry: HeldEntry, take: TakeResult, log: Logger): Promise<boolean> {
+    if (take.status !== 'optout') return false;
+    await this.deps.store.settle([
+      {
+        ref: entry.ref,
+        to: 'error',
+        error: {
+          stage: 'policy',
+          code: 'OPTED_OUT',
+          message: 'to: opted out of messages from this account',
         },
-      ]);
-      log.info({ code: 'OPTED_OUT' }, 'refused by policy at send time');
-      return true;
-    }
-    if (!policy) return false;
-    const meta = take.meta!;
-    const context = take.context!;
-    const message: NewMessage = {
-      account: entry.ref.account,
-      to: context.to,
-      from: meta.from,
-      text: '',
-      class: context.class,
-      ...(meta.zone ? { zone: meta.zone } : {}),
-      ...(entry.ref.campaignId ? { campaignId: entry.ref.campaignId } : {}),
-    };
-    const verdict = await policy(message, Date.now());
-    if (verdict.action === 'send') return false;
-    if (verdict.action === 'refuse') {
-      await store.settle([
-        {
-          ref: entry.ref,
-          to: 'error',
-          error: { stage: 'policy', code: verdict.code, message: verdict.message },
-          entry,
-        },
-      ]);
-      log.info({ code: verdict.code }, 'refused by policy at send time');
-    } else {
-      await store.settle([
-        {
-          ref: entry.ref,
-          to: 'scheduled',
-          detail: verdict.reason,
-          schedule: { operatorId: operator.id, lane: this.laneOf(entry), dueMs: verdict.until },
-          entry,
-        },
-      ]);
-    }
+        entry,
+      },
+    ]);
+    this.deps.metrics?.policyDecisions.inc({ stage: 'send', decision: 'refuse', reason: 'OPTED_OUT' });
+    log.info({ code: 'OPTED_OUT' }, 'refused by policy at send time');
     return true;
   }
 

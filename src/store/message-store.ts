@@ -58,6 +58,8 @@ export interface NewRecord {
   state: 'queued' | 'scheduled' | 'error';
   dueMs?: number;
   error?: { code: string; message: string };
+  /** Recorded with the first state (history, `dt`, the event's `detail`): why a message is held (QUIET_HOURS). */
+  detail?: string;
 }
 
 export type WriteOutcome = { written: true } | { written: false; duplicateOf: string };
@@ -69,7 +71,13 @@ export interface HeldEntry {
   ref: MessageRef;
 }
 
-export type TakeStatus = 'gone' | 'settled' | 'expired' | 'optout' | 'send';
+/**
+ * What `take` did with an entry: `send` claimed (now `sending`); `check` marketing left as it is for the
+ * policy to decide first (with `holdMarketing`); `optout` left for the policy to refuse; `expired` ended
+ * in EXPIRED; `lapsed` ended in QUIET_HOURS (its validity passed while quiet hours held it); `gone` and
+ * `settled` have nothing left to send. The last four are acknowledged in the same call.
+ */
+export type TakeStatus = 'gone' | 'settled' | 'expired' | 'lapsed' | 'optout' | 'check' | 'send';
 
 export interface TakeResult {
   status: TakeStatus;
@@ -281,6 +289,7 @@ export class MessageStore {
         encodeMeta(r.meta),
         r.meta.validUntil !== undefined ? r.meta.validUntil : '',
         member,
+        (r.detail ?? '').replace(/[\t\n]/g, ' '),
       );
     }
     const reply = replyArray(await scripts.enqueue.run(this.redis, kt.keys, args));
@@ -303,11 +312,13 @@ export class MessageStore {
 
   /**
    * The worker's claim on entries it read: messages to send move to `sending` in one call; entries with
-   * nothing to send are acknowledged; expired messages end in EXPIRED.
+   * nothing to send are acknowledged; expired messages end in EXPIRED (or QUIET_HOURS, when the policy was
+   * holding them). `holdMarketing`: marketing is not claimed but returned as `check`, so the quiet hours
+   * can be asked before the message is `sending`; claim what may go with a second call without it.
    */
   async take(
     entries: readonly HeldEntry[],
-    options: { transactionalHonoursOptOut: boolean; now?: number },
+    options: { transactionalHonoursOptOut: boolean; holdMarketing?: boolean; now?: number },
   ): Promise<TakeResult[]> {
     if (entries.length === 0) return [];
     const now = options.now ?? Date.now();
@@ -318,6 +329,7 @@ export class MessageStore {
       options.transactionalHonoursOptOut ? '1' : '0',
       CONSUMER_GROUP,
       this.retentionSeconds,
+      options.holdMarketing ? '1' : '0',
     ];
     for (const e of entries) {
       for (const key of this.contextKeys(e.ref)) args.push(kt.at(key));
@@ -329,14 +341,14 @@ export class MessageStore {
       const m = str(reply[i * 6 + 2]);
       const accepted = str(reply[i * 6 + 4]);
       const k = str(reply[i * 6 + 5]);
-      if (status === 'expired') {
+      if (status === 'expired' || status === 'lapsed') {
         this.final({
           id: e.ref.id,
           account: e.ref.account,
           ...(e.ref.campaignId ? { campaignId: e.ref.campaignId } : {}),
           state: 'error',
-          errorStage: 'submit',
-          code: 'EXPIRED',
+          errorStage: status === 'expired' ? 'submit' : 'policy',
+          code: status === 'expired' ? 'EXPIRED' : 'QUIET_HOURS',
         });
       }
       return {

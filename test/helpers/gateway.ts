@@ -1,7 +1,7 @@
 // Starts a whole gateway in-process on real parts: its own built-in simulator on a free port, the test's
 // redis-server (unique key prefix), the HTTP API on a free port. Returns what tests need to talk to it.
 import pino from 'pino';
-import { Gateway } from '../../src/app.js';
+import { Gateway, type GatewayOptions } from '../../src/app.js';
 import { buildConfig, type ConfigInput } from '../../src/config/index.js';
 import { freePort } from '../../src/store/index.js';
 import { uniquePrefix, type TestRedis } from './redis.js';
@@ -22,11 +22,30 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-type Overrides = Partial<Omit<ConfigInput, 'operators'>> & { operator?: Record<string, unknown> };
+type Overrides = Partial<Omit<ConfigInput, 'operators'>> & {
+  operator?: Record<string, unknown>;
+  /** Gateway options (e.g. `policyShiftMs`, to stand just before a quiet-hours window opens). */
+  options?: Omit<GatewayOptions, 'logger'>;
+};
+
+/**
+ * Marketing may go at any hour unless a test configures `policy`: tests about other things must not depend
+ * on the hour or the day they run at (the shipped windows hold French marketing at night and on Sundays).
+ */
+export const OPEN_ALL_HOURS: NonNullable<ConfigInput['policy']> = {
+  quietHours: {
+    default: {
+      days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+      from: '00:00',
+      to: '24:00',
+      holidays: false,
+    },
+  },
+};
 
 export async function startTestGateway(redis: TestRedis, overrides: Overrides = {}): Promise<TestGateway> {
   const simulatorPort = await freePort();
-  const { operator, ...rest } = overrides;
+  const { operator, options, ...rest } = overrides;
   const input = {
     log: { level: 'warn' },
     redis: { url: redis.url, keyPrefix: uniquePrefix('gw') },
@@ -46,10 +65,14 @@ export async function startTestGateway(redis: TestRedis, overrides: Overrides = 
     ],
     queue: { leaseMs: 2000 },
     shutdown: { drainTimeoutMs: 1000 },
+    policy: OPEN_ALL_HOURS,
     ...rest,
   } as ConfigInput;
   const config = buildConfig(input);
-  const gateway = new Gateway(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const gateway = new Gateway(config, {
+    ...options,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
   await gateway.start();
   const { host, port } = gateway.httpAddress;
   const baseUrl = `http://${host}:${port}`;

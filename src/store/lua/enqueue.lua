@@ -5,8 +5,9 @@
 -- Per message, 6 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures (= account
 --   figures when none), target (operator stream, scheduled set, or the record when refused),
 --   clientRef key (= the record when none)
--- Per message, 10 ARGV: id, target kind ("stream" | "scheduled" | "none"), due ms, state, error code,
---   error message, k field, m field, valid-until ms ("" = none), queue member (stream ref or set member)
+-- Per message, 11 ARGV: id, target kind ("stream" | "scheduled" | "none"), due ms, state, error code,
+--   error message, k field, m field, valid-until ms ("" = none), queue member (stream ref or set member),
+--   detail ("" = none; the reason of a policy deferral, e.g. QUIET_HOURS)
 -- Returns per message one string: "ok" or "dup:<first id>".
 local now = tonumber(ARGV[1])
 local retention = tonumber(ARGV[2])
@@ -19,7 +20,8 @@ while ai <= #ARGV do
   ai = ai + 6
   local id, kind, due, state = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3]
   local code, msg, kf, mf, vu, member = ARGV[ai + 4], ARGV[ai + 5], ARGV[ai + 6], ARGV[ai + 7], ARGV[ai + 8], ARGV[ai + 9]
-  ai = ai + 10
+  local detail = ARGV[ai + 10]
+  ai = ai + 11
   local first = nil
   if cref ~= rec then
     first = redis.call("GET", cref)
@@ -30,9 +32,10 @@ while ai <= #ARGV do
   else
     local k = parse_k(kf)
     local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1]}
-    local line = state .. "\t" .. now .. "\t" .. code .. "\t"
+    local line = state .. "\t" .. now .. "\t" .. code .. "\t" .. detail
     local args = {"st", state, "h", line, "k", kf, "m", mf}
     if vu ~= "" then args[#args + 1] = "vu"; args[#args + 1] = vu end
+    if detail ~= "" then args[#args + 1] = "dt"; args[#args + 1] = detail end
     local err = nil
     if state == "error" then
       err = {stage = "policy", code = code, message = msg}
@@ -50,7 +53,7 @@ while ai <= #ARGV do
     elseif kind == "scheduled" then
       redis.call("ZADD", target, tonumber(due), member)
     end
-    event(c, k, state, err, "")
+    event(c, k, state, err, detail)
     out[#out + 1] = "ok"
   end
 end

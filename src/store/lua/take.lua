@@ -1,29 +1,36 @@
 -- take: the worker's claim on a batch of stream entries it read. Each message still to send moves to
 -- `sending` (the point after which a cancel no longer wins) unless its recipient opted out, in which
 -- case it is left as it is for the policy to refuse. Entries with nothing left to send are acknowledged
--- here, expired messages end in error EXPIRED, all in this one call.
+-- here, expired messages end in error, all in this one call. With "hold", marketing is not claimed yet:
+-- it comes back as "check", state untouched and entry pending, for the worker to ask the campaign policy
+-- (quiet hours) first and then claim what may go with a second call without "hold".
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] "1" when transactional honours opt-outs ;
---   ARGV[4] consumer group ; ARGV[5] record retention s
+--   ARGV[4] consumer group ; ARGV[5] record retention s ; ARGV[6] "1": hold marketing for the policy
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per entry, 6 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures, the stream the
---   entry was read from, the account's opt-out hash
+-- Per entry, 6 key indexes into KEYS (every distinct key is passed once): record, account events stream,
+--   account figures, campaign figures, the stream the--   entry was read from, the account's opt-out hash
 -- Per entry, 1 ARGV: the stream entry id
--- Returns per entry 6 values: status ("gone" | "settled" | "expired" | "optout" | "send"), previous state,
---   m field, attempts, accepted parts as "1,3" (parts already accepted by the SMSC: a taken-over message),
---   k field.
+-- Returns per entry 6 values: status ("gone" | "settled" | "expired" | "lapsed" | "optout" | "check" |
+--   "send"), previous state, m field, attempts, accepted parts as "1,3" (parts already accepted by the
+--   SMSC: a taken-over message), k field.
+-- Expiry: a message whose validity passed ends in error EXPIRED (stage submit), except one the policy was
+-- holding (still `scheduled`, its detail the deferral's reason): its wait for the window used up its
+-- validity, so it ends as a deferral past the validity does, error QUIET_HOURS (stage policy): "lapsed".
 local now = tonumber(ARGV[1])
 local maxlen = tonumber(ARGV[2])
 local txHonours = ARGV[3] == "1"
 local group = ARGV[4]
 local out = {}
 local retention = tonumber(ARGV[5])
-local ai = 6
+local hold = ARGV[6] == "1"
+local HELD = {QUIET_HOURS = true, HOLIDAY = true}
+local ai = 7
 while ai <= #ARGV do
   local rec, ev, figA, figC, stream, optouts = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5)
   ai = ai + 6
   local entry = ARGV[ai]
   ai = ai + 1
-  local f = redis.call("HMGET", rec, "st", "h", "k", "m", "vu", "at")
+  local f = redis.call("HMGET", rec, "st", "h", "k", "m", "vu", "at", "dt")
   local state = f[1]
   local status, accepted = "send", ""
   if not state then
@@ -41,25 +48,32 @@ while ai <= #ARGV do
       local done = {}
       for i = 1, k.segments do if ids[i] then done[#done + 1] = tostring(i) end end
       accepted = table.concat(done, ",")
+    elseif f[5] and tonumber(f[5]) < now and state == "scheduled" and HELD[f[7] or ""] then
+      status = "lapsed"
+      set_state(c, k, f[2], state, "error",
+        {stage = "policy", code = "QUIET_HOURS", message = "validity period passed while held by quiet hours"}, "", 0)
     elseif f[5] and tonumber(f[5]) < now then
       status = "expired"
       set_state(c, k, f[2], state, "error",
         {stage = "submit", code = "EXPIRED", message = "validity period passed before submission"}, "", 0)
     elseif (k.class == "marketing" or txHonours) and redis.call("HEXISTS", optouts, k.to) == 1 then
       status = "optout"
+    elseif hold and k.class == "marketing" then
+      status = "check"
     else
       set_state(c, k, f[2], state, "sending", nil, "", 0)
     end
   end
-  if status == "gone" or status == "settled" or status == "expired" then
+  if status == "gone" or status == "settled" or status == "expired" or status == "lapsed" then
     redis.call("XACK", stream, group, entry)
   end
   out[#out + 1] = status
   out[#out + 1] = state or ""
-  out[#out + 1] = (status == "send" or status == "optout") and f[4] or ""
+  local live = status == "send" or status == "optout" or status == "check"
+  out[#out + 1] = live and f[4] or ""
   out[#out + 1] = f[6] or "0"
   out[#out + 1] = accepted
-  out[#out + 1] = (status == "send" or status == "optout") and f[3] or ""
+  out[#out + 1] = live and f[3] or ""
 end
 fig_flush()
 return out

@@ -114,4 +114,106 @@ describe('smpp-gateway preview', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('cannot read');
   });
+
+  describe('--account --class: the text as the account sends it', () => {
+    const config = () => join(dir, 'accounts.yaml');
+    beforeAll(async () => {
+      await writeFile(
+        config(),
+        [
+          'operators:',
+          '  - { id: sim, host: 127.0.0.1, port: 2775, systemId: gw, password: pw }',
+          'accounts:',
+          '  - { id: acme, apiKeys: [a], stopMention: { mode: append, text: "STOP au 36180" } }',
+          '  - { id: strict, apiKeys: [s], stopMention: { mode: refuse, text: "STOP au 36180" } }',
+          '  - { id: plain, apiKeys: [p] }',
+          '',
+        ].join('\n'),
+      );
+    });
+    const account = (id: string, cls = 'marketing') => [
+      '--config',
+      config(),
+      '--account',
+      id,
+      '--class',
+      cls,
+    ];
+
+    it('marketing gets the mention appended, counted in the segments', async () => {
+      const text = 'a'.repeat(150);
+      const { code, stdout } = await run(['--text', text, ...account('acme'), '--json']);
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({
+        text: `${text} STOP au 36180`,
+        characters: 164,
+        segments: 2,
+        stopMention: 'appended',
+      });
+      expect(JSON.parse((await run(['--text', text, '--json'])).stdout)).toMatchObject({ segments: 1 });
+      const human = await run(['--text', text, ...account('acme')]);
+      expect(human.stdout).toContain('segments:    2');
+      expect(human.stdout).toContain('STOP:        mention appended');
+    });
+
+    it('a template gets it too; transactional, or an account without a mention, does not', async () => {
+      const file = join(dir, 'one.csv');
+      await writeFile(file, 'prenom\nJean\n');
+      const template = await run([
+        '--template',
+        'Bonjour {{prenom}}',
+        '--data',
+        file,
+        ...account('acme'),
+        '--json',
+      ]);
+      expect(JSON.parse(template.stdout)).toMatchObject({ min: { characters: 26 }, stopMention: 'appended' });
+      for (const args of [account('acme', 'transactional'), account('plain')]) {
+        expect(JSON.parse((await run(['--text', 'Promo', ...args, '--json'])).stdout)).toMatchObject({
+          text: 'Promo',
+          stopMention: 'none',
+        });
+      }
+    });
+
+    it('refuse mode: reports the mention missing, or present', async () => {
+      const missing = JSON.parse((await run(['--text', 'Promo', ...account('strict'), '--json'])).stdout);
+      expect(missing).toMatchObject({ text: 'Promo', stopMention: 'missing' });
+      const present = JSON.parse(
+        (await run(['--text', 'Promo, STOP au 36180', ...account('strict'), '--json'])).stdout,
+      );
+      expect(present).toMatchObject({ stopMention: 'present' });
+    });
+
+    it.each([
+      [['--text', 'a', '--account', 'acme'], '--account and --class go together'],
+      [['--text', 'a', '--class', 'marketing'], '--account and --class go together'],
+      [
+        ['--text', 'a', '--account', 'acme', '--class', 'promo'],
+        '--class must be marketing or transactional',
+      ],
+    ])('bad usage %j exits 2', async (argv, message) => {
+      const { code, stderr } = await run(argv);
+      expect(code).toBe(2);
+      expect(stderr).toContain(message);
+    });
+
+    it('an unknown account exits 2; an unreadable configuration exits 1', async () => {
+      const unknown = await run(['--text', 'a', ...account('globex')]);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('no account "globex"');
+      const missing = await run([
+        '--text',
+        'a',
+        '--config',
+        join(dir, 'nope.yaml'),
+        '--account',
+        'a',
+        '--class',
+        'marketing',
+      ]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('nope.yaml');
+    });
+  });
 });
