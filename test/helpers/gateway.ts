@@ -1,7 +1,7 @@
 // Starts a whole gateway in-process on real parts: its own built-in simulator on a free port, the test's
 // redis-server (unique key prefix), the HTTP API on a free port. Returns what tests need to talk to it.
 import pino from 'pino';
-import { Gateway } from '../../src/app.js';
+import { Gateway, type GatewayOptions } from '../../src/app.js';
 import { buildConfig, type ConfigInput } from '../../src/config/index.js';
 import { freePort } from '../../src/store/index.js';
 import { uniquePrefix, type TestRedis } from './redis.js';
@@ -24,7 +24,11 @@ export interface TestGateway {
 
 type Overrides = Partial<Omit<ConfigInput, 'operators'>> & { operator?: Record<string, unknown> };
 
-export async function startTestGateway(redis: TestRedis, overrides: Overrides = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  redis: TestRedis,
+  overrides: Overrides = {},
+  options: Omit<GatewayOptions, 'logger'> = {},
+): Promise<TestGateway> {
   const simulatorPort = await freePort();
   const { operator, ...rest } = overrides;
   const input = {
@@ -49,7 +53,10 @@ export async function startTestGateway(redis: TestRedis, overrides: Overrides = 
     ...rest,
   } as ConfigInput;
   const config = buildConfig(input);
-  const gateway = new Gateway(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const gateway = new Gateway(config, {
+    ...options,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
   await gateway.start();
   const { host, port } = gateway.httpAddress;
   const baseUrl = `http://${host}:${port}`;
