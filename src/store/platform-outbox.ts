@@ -28,7 +28,10 @@ export interface PlatformOutboxOptions {
   maxAgeMs: number;
   /** How long an item handed out by next() stays with its caller before another instance may take it. */
   leaseMs: number;
-  /** How long an origin is remembered against doubles. Default 1 hour. */
+  /**
+   * How long an origin is remembered against doubles. Default 10 minutes: far longer than an event stays
+   * pending before another instance takes it over (30 s), short enough that the set stays small at volume.
+   */
   seenWindowMs?: number;
   onDropped?: (account: string, reason: OutboxDropReason, count: number) => void;
   now?: () => number;
@@ -62,7 +65,7 @@ export class RedisPlatformOutbox implements PlatformOutbox {
     private readonly options: PlatformOutboxOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.seenWindowMs = options.seenWindowMs ?? 3_600_000;
+    this.seenWindowMs = options.seenWindowMs ?? 600_000;
   }
 
   private keysOf(account: string): [string, string, string] {
