@@ -1,5 +1,6 @@
 // The composition root: the only module that knows every other. start() brings the parts up in
-// dependency order (Redis, simulator, sessions, workers, HTTP); stop() takes them down in reverse.
+// dependency order (Redis, simulator, sessions, workers, SMPP server, HTTP); stop() takes them down in
+// reverse, the ingresses first.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { HttpApi } from './api/index.js';
@@ -9,15 +10,25 @@ import { createLogger, type Logger } from './logging/index.js';
 import { GatewayMetrics } from './metrics/index.js';
 import { MoReceiver } from './mo/index.js';
 import { WebhookSender } from './api/webhooks.js';
+import { PlatformIngressAdapter, PlatformOutboxFeeder, platformMetricsHooks } from './platform/index.js';
 import { CampaignPolicy, OptOutList, createPolicyRules } from './policy/index.js';
-import { MessageQueue, OperatorWorker, Scheduler, type PolicyCheck } from './queue/index.js';
+import {
+  MessageQueue,
+  OperatorWorker,
+  Scheduler,
+  type OperatorSelector,
+  type PolicyCheck,
+} from './queue/index.js';
 import {
   GatewayStore,
   ManagedRedis,
   RedisConnection,
   type BindLeaseOptions,
+  type PlatformBindsOptions,
   type RedisBindLeases,
+  type RedisPlatformBinds,
 } from './store/index.js';
+import { SmppServer } from './smpp-server/index.js';
 import { SmscSimulator } from './simulator/index.js';
 import { BindManager, CommandStatus, Router, type InboundDeliver } from './smpp/index.js';
 
@@ -38,6 +49,12 @@ export interface GatewayOptions {
    * before a quiet-hours window opens); its deferrals are mapped back to the real clock.
    */
   policyShiftMs?: number;
+  /** Platform bind leases of the SMPP server (tests shorten them to see a dead instance's binds lapse). */
+  platformBinds?: Pick<PlatformBindsOptions, 'ttlMs' | 'refreshMs'>;
+  /** How long the SMPP server's outbox feeder waits before taking over a dead instance's events. */
+  platformOutboxReclaimIdleMs?: number;
+  /** How often the SMPP server looks for pre-split messages past their part timeout (tests shorten it). */
+  smppServerSweepMs?: number;
 }
 
 export class Gateway {
@@ -60,6 +77,10 @@ export class Gateway {
   private stopping: Promise<void> | undefined;
   private storeHandle: GatewayStore | undefined;
   private policyHandle: CampaignPolicy | undefined;
+  private smpp: SmppServer | undefined;
+  private platformIngress: PlatformIngressAdapter | undefined;
+  private platformFeeder: PlatformOutboxFeeder | undefined;
+  private platformBinds: RedisPlatformBinds | undefined;
 
   constructor(
     readonly config: Config,
@@ -95,6 +116,11 @@ export class Gateway {
 
   get simulator(): SmscSimulator | undefined {
     return this.sim;
+  }
+
+  /** The SMPP server for platforms, when `smppServer` is configured. */
+  get smppServer(): SmppServer | undefined {
+    return this.smpp;
   }
 
   bindManager(operatorId: string): BindManager | undefined {
@@ -208,6 +234,8 @@ export class Gateway {
       this.scheduler.start();
       this.correlator.start();
 
+      if (config.smppServer) await this.startSmppServer(store, queue, selectOperator);
+
       this.http = new HttpApi({
         config,
         store,
@@ -229,6 +257,79 @@ export class Gateway {
       );
       throw error;
     }
+  }
+
+  /**
+   * The SMPP server for platforms on its Redis-backed ports. The outbox feeder starts first, so its consumer
+   * group exists before the first submit_sm: no receipt of a message submitted over SMPP is missed.
+   */
+  private async startSmppServer(
+    store: GatewayStore,
+    queue: MessageQueue,
+    selectOperator: OperatorSelector,
+  ): Promise<void> {
+    const { config, logger, metrics } = this;
+    const serverConfig = config.smppServer!;
+    const accounts = config.accounts.filter((a) => a.smpp !== undefined);
+    const binds = store.platformBinds({
+      ...this.options.platformBinds,
+      onLost: (account, sessionId) =>
+        logger.warn(
+          { account, bind: sessionId },
+          'platform bind lease lapsed and all binds are taken: this session is over maxBinds',
+        ),
+    });
+    binds.start();
+    this.platformBinds = binds;
+    const outbox = store.platformOutbox({
+      maxItems: serverConfig.outbox.maxItems,
+      maxAgeMs: Math.round(serverConfig.outbox.maxAgeHours * 3_600_000),
+      // Longer than a deliver_sm can wait for its response: only a dead instance's items change hands.
+      leaseMs: 2 * serverConfig.responseTimeoutMs + 5_000,
+      onDropped: (account, reason, count) => {
+        metrics.platformOutboxDropped.inc({ account, reason }, count);
+        logger.warn({ account, reason, count }, 'platform outbox items dropped');
+      },
+    });
+    this.platformIngress = new PlatformIngressAdapter({
+      config,
+      store,
+      queue,
+      selectOperator,
+      metrics,
+      logger: logger.child({ component: 'smpp-server' }),
+    });
+    const server = new SmppServer({
+      config: serverConfig,
+      accounts: config.accounts,
+      ingress: this.platformIngress,
+      messages: store.platformMessages(),
+      binds,
+      gatherer: store.platformParts({ accounts: accounts.map((a) => a.id) }),
+      outbox,
+      logger,
+      hooks: platformMetricsHooks(metrics),
+      instanceId: this.instanceId,
+      ...(this.options.smppServerSweepMs !== undefined
+        ? { sweepIntervalMs: this.options.smppServerSweepMs }
+        : {}),
+    });
+    this.smpp = server;
+    this.platformFeeder = new PlatformOutboxFeeder({
+      store,
+      outbox,
+      accounts,
+      wake: (account) => server.wake(account),
+      logger,
+      metrics,
+      consumer: this.instanceId,
+      ...(this.options.platformOutboxReclaimIdleMs !== undefined
+        ? { reclaimIdleMs: this.options.platformOutboxReclaimIdleMs }
+        : {}),
+    });
+    await this.platformFeeder.start();
+    // The server logs its addresses.
+    await server.start();
   }
 
   private async startRedis(): Promise<void> {
@@ -312,7 +413,12 @@ export class Gateway {
     const { logger } = this;
     const drainTimeoutMs = this.config.shutdown.drainTimeoutMs;
     this.http?.stopAccepting();
+    this.platformIngress?.stopAccepting();
     const steps: Array<[string, () => Promise<void> | void]> = [
+      // Platforms first: what they have in flight is answered, then they are unbound, before the queues stop.
+      ['smpp server', async () => await this.smpp?.stop(drainTimeoutMs)],
+      ['platform outbox', async () => await this.platformFeeder?.stop()],
+      ['platform binds', async () => await this.platformBinds?.stop()],
       [
         'workers',
         async () => void (await Promise.all([...this.workers.values()].map((w) => w.stop(drainTimeoutMs)))),

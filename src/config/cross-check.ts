@@ -122,8 +122,12 @@ function checkListeners(raw: Obj, errors: PathIssue[]): void {
     path: ['http', 'listen'],
     value: isObj(raw.http) ? (raw.http.listen ?? '127.0.0.1:8080') : '127.0.0.1:8080',
   });
-  if (isObj(raw.smppServer))
+  if (isObj(raw.smppServer)) {
     listeners.push({ path: ['smppServer', 'listen'], value: raw.smppServer.listen ?? '127.0.0.1:2776' });
+    // The TLS listener beside the plain one (without its own address, `listen` itself serves TLS).
+    if (isObj(raw.smppServer.tls) && raw.smppServer.tls.listen !== undefined)
+      listeners.push({ path: ['smppServer', 'tls', 'listen'], value: raw.smppServer.tls.listen });
+  }
   const sim = raw.simulator;
   if (isObj(sim) && (sim.enabled === true || sim.enabled === 'true')) {
     listeners.push({ path: ['simulator', 'listen'], value: sim.listen ?? '127.0.0.1:2775' });

@@ -149,6 +149,10 @@ export const smppServerSchema = z.strictObject({
       retryInitialMs: int(1).default(1000),
       retryMaxMs: int(1).default(60_000),
       pollIntervalMs: int(10).default(1000),
+      // What waits for a platform that is not bound, per account (in Redis): past maxItems the oldest items
+      // are dropped; an item not delivered maxAgeHours after it was produced is dropped. Both counted.
+      maxItems: int(1).default(100_000),
+      maxAgeHours: positive().default(72),
     })
     .refine((o) => o.retryInitialMs <= o.retryMaxMs, {
       error: 'retryInitialMs must not exceed retryMaxMs',

@@ -92,6 +92,38 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  // --- SMPP server (northbound, platforms bound to us) ---
+  readonly platformBinds = new Gauge({
+    name: 'smppgw_platform_binds',
+    help: 'Platform sessions bound to the SMPP server on this instance, per account',
+    labelNames: ['account'] as const,
+    registers: [this.registry],
+  });
+  readonly platformBindRefusals = new Counter({
+    name: 'smppgw_platform_bind_refusals_total',
+    help: 'Platform binds refused, by the status answered (ESME_RINVPASWD, ESME_RBINDFAIL, ...)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly platformSubmits = new Counter({
+    name: 'smppgw_platform_submits_total',
+    help: 'submit_sm from platforms by account and the status answered (ESME_ROK, ESME_RTHROTTLED, ...)',
+    labelNames: ['account', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly platformOutboxDepth = new Gauge({
+    name: 'smppgw_platform_outbox_depth',
+    help: 'Receipts and MO waiting for the account platforms (deliver_sm not yet acknowledged)',
+    labelNames: ['account'] as const,
+    registers: [this.registry],
+  });
+  readonly platformOutboxDropped = new Counter({
+    name: 'smppgw_platform_outbox_dropped_total',
+    help: 'Outbox items given up, by account and reason (attempts, unencodable, overflow, expired)',
+    labelNames: ['account', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   // --- Queues ---
   readonly queueDepth = new Gauge({
     name: 'smppgw_queue_depth',

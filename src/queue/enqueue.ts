@@ -218,7 +218,7 @@ export class MessageQueue {
       const refused = verdict?.action === 'refuse' ? verdict : undefined;
       const record: NewRecord = {
         context: {
-          id: newMessageId(now),
+          id: message.id ?? newMessageId(now),
           account: message.account,
           ...(message.clientRef !== undefined ? { clientRef: message.clientRef } : {}),
           ...(message.campaignId !== undefined ? { campaignId: message.campaignId } : {}),
@@ -240,12 +240,19 @@ export class MessageQueue {
           ...(message.zone !== undefined ? { zone: message.zone } : {}),
           ...(sendAt !== undefined ? { sendAt } : {}),
           ...(message.validUntil !== undefined ? { validUntil: message.validUntil } : {}),
+          ...(message.registeredDelivery !== undefined
+            ? {
+                registeredDelivery: message.registeredDelivery,
+                textStart: [...message.text].slice(0, 20).join(''),
+              }
+            : {}),
         },
         lane,
         state: refused ? 'error' : scheduled ? 'scheduled' : 'queued',
         ...(scheduled ? { dueMs: sendAt } : {}),
         ...(refused ? { error: { code: refused.code, message: refused.message } } : {}),
         ...(deferred && !refused ? { detail: deferred.reason } : {}),
+        ...(message.id !== undefined ? { preallocated: true } : {}),
       };
       records.push(record);
       written.push({ plan, record, verdict });

@@ -1,11 +1,16 @@
 // One handle on everything the gateway keeps in Redis, built once by the composition root and handed to
-// each module as the part it needs (messages, opt-outs, MO, webhooks, buckets, leases).
+// each module as the part it needs (messages, opt-outs, MO, webhooks, buckets, leases, and the SMPP server's
+// binds, gathered parts, outbox and message lookups).
 import type { Redis } from 'ioredis';
 import { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
 import { RedisKeys } from './keys.js';
 import { MessageStore, type MessageStoreOptions } from './message-store.js';
 import { MoStore } from './mo-store.js';
 import { OptOutStore } from './opt-out-store.js';
+import { RedisPlatformBinds, type PlatformBindsOptions } from './platform-binds.js';
+import { StorePlatformMessages } from './platform-messages.js';
+import { RedisPlatformOutbox, type PlatformOutboxOptions } from './platform-outbox.js';
+import { RedisPartGatherer, type PlatformPartsOptions } from './platform-parts.js';
 import { RedisBucket } from './token-bucket-store.js';
 import { WebhookStore } from './webhook-store.js';
 
@@ -47,5 +52,23 @@ export class GatewayStore {
     options: BindLeaseOptions = {},
   ): RedisBindLeases {
     return new RedisBindLeases(this.redis, this.keys, holder, bindsByOperator, options);
+  }
+
+  // --- The SMPP server's ports (src/smpp-server/ports.ts) ---
+
+  platformBinds(options: PlatformBindsOptions = {}): RedisPlatformBinds {
+    return new RedisPlatformBinds(this.redis, this.keys, options);
+  }
+
+  platformParts(options: PlatformPartsOptions): RedisPartGatherer {
+    return new RedisPartGatherer(this.redis, this.keys, options);
+  }
+
+  platformOutbox(options: PlatformOutboxOptions): RedisPlatformOutbox {
+    return new RedisPlatformOutbox(this.redis, this.keys, options);
+  }
+
+  platformMessages(): StorePlatformMessages {
+    return new StorePlatformMessages(this.messages);
   }
 }

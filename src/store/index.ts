@@ -54,5 +54,16 @@ export { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
 export { OptOutStore } from './opt-out-store.js';
 export { MoStore, type MoPartKey } from './mo-store.js';
 export { WebhookStore } from './webhook-store.js';
+export { RedisPlatformBinds, type PlatformBindsOptions } from './platform-binds.js';
+export { RedisPartGatherer, type PlatformPartsOptions } from './platform-parts.js';
+export {
+  RedisPlatformOutbox,
+  type NewOutboxItem,
+  type OutboxAddResult,
+  type OutboxDropReason,
+  type OutboxEntry,
+  type PlatformOutboxOptions,
+} from './platform-outbox.js';
+export { StorePlatformMessages, platformStatusOf } from './platform-messages.js';
 export { GatewayStore } from './gateway-store.js';
 export { RedisConnection, type RedisConnectionHooks } from './connection.js';

@@ -129,6 +129,66 @@ export class RedisKeys {
     return `${this.prefix}:ingress:${accountId}`;
   }
 
+  // --- SMPP server for platforms: one hash tag per account, so each script of the server's state (binds,
+  // gatherings, outbox) stays on one Redis Cluster slot ---
+
+  private platform(accountId: string): string {
+    return `${this.prefix}:{pf:${accountId}}`;
+  }
+
+  /** The account's platform binds on every instance: sorted set of session ids, score = lease expiry ms. */
+  platformBinds(accountId: string): string {
+    return `${this.platform(accountId)}:binds`;
+  }
+
+  /**
+   * The parts of one pre-split message being gathered (hash). `from` goes last: the only part of the name
+   * that may hold a ":" (an alphanumeric sender), so two keys can never read the same.
+   */
+  platformParts(accountId: string, via: string, to: string, reference: number, from: string): string {
+    return `${this.platform(accountId)}:parts:${via}:${to}:${reference}:${from}`;
+  }
+
+  /** What the last gathering finished under the same name left (its id, its parts' digests), briefly. */
+  platformPartsDone(accountId: string, via: string, to: string, reference: number, from: string): string {
+    return `${this.platform(accountId)}:parts-done:${via}:${to}:${reference}:${from}`;
+  }
+
+  /** Gatherings of the account in progress (sorted set, member = their platformParts key, score = first part ms). */
+  platformPartsPending(accountId: string): string {
+    return `${this.platform(accountId)}:parts-pending`;
+  }
+
+  /** Receipts and MO due to the account's platforms: items (hash seq → JSON, t:seq, a:seq). */
+  platformOutboxItems(accountId: string): string {
+    return `${this.platform(accountId)}:outbox:items`;
+  }
+
+  /** Outbox items ready at a time (sorted set, member = seq, score = ms they may go). */
+  platformOutboxDue(accountId: string): string {
+    return `${this.platform(accountId)}:outbox:due`;
+  }
+
+  /** Outbox items handed to an instance (sorted set, member = seq, score = lease expiry ms). */
+  platformOutboxLeased(accountId: string): string {
+    return `${this.platform(accountId)}:outbox:leased`;
+  }
+
+  /** The outbox's sequence counter (items go out in its order). */
+  platformOutboxSeq(accountId: string): string {
+    return `${this.platform(accountId)}:outbox:seq`;
+  }
+
+  /** What the outbox was recently given (sorted set, member = the item's origin, score = ms), against doubles. */
+  platformOutboxSeen(accountId: string): string {
+    return `${this.platform(accountId)}:outbox:seen`;
+  }
+
+  /** A pre-allocated message id already written (a pre-split message's), so a second write is a duplicate. */
+  preallocatedId(accountId: string, id: string): string {
+    return `${this.prefix}:acct:${accountId}:preid:${id}`;
+  }
+
   // --- Inbound (MO), opt-outs, webhooks ---
 
   /** The parts of one concatenated MO being reassembled (hash), per originator, recipient and reference. */

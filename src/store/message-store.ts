@@ -60,6 +60,11 @@ export interface NewRecord {
   error?: { code: string; message: string };
   /** Recorded with the first state (history, `dt`, the event's `detail`): why a message is held (QUIET_HOURS). */
   detail?: string;
+  /**
+   * The id was allocated before this write and already given out (a pre-split SMPP message's, at its first
+   * part): a second write of the same id is a duplicate of the first, like a repeated clientRef.
+   */
+  preallocated?: boolean;
 }
 
 export type WriteOutcome = { written: true } | { written: false; duplicateOf: string };
@@ -269,7 +274,11 @@ export class MessageStore {
           : kind === 'scheduled'
             ? this.keys.scheduled(r.meta.operator, shard)
             : rec;
-      const cref = r.context.clientRef ? this.keys.clientRef(ref.account, r.context.clientRef) : rec;
+      const cref = r.context.clientRef
+        ? this.keys.clientRef(ref.account, r.context.clientRef)
+        : r.preallocated
+          ? this.keys.preallocatedId(ref.account, ref.id)
+          : rec;
       const member =
         kind === 'scheduled' ? `${r.lane === 'transactional' ? 't' : 'm'}|${encodeRef(ref)}` : encodeRef(ref);
       args.push(

@@ -44,6 +44,13 @@ export interface NewMessage {
   callbackUrl?: string;
   campaignId?: string;
   zone?: string;
+  /**
+   * An id allocated before (a pre-split SMPP message's, given to the platform at its first part): the message
+   * gets it, and a second enqueue of the same id is a duplicate of the first (`duplicate: true`).
+   */
+  id?: string;
+  /** The SMPP registered_delivery a platform asked for: receipts go back to it for those states. */
+  registeredDelivery?: number;
 }
 
 export interface HistoryEntry {

@@ -39,6 +39,8 @@ export interface MessageMeta {
   validUntil?: number;
   /** The SMPP registered_delivery a platform asked for (SMPP-server ingress). */
   registeredDelivery?: number;
+  /** The first 20 characters of the text, for the text: field of receipts to a platform (SMPP-server ingress). */
+  textStart?: string;
 }
 
 // TAB and newline separate fields in the record's compact strings: keep them out of the values.
@@ -92,6 +94,7 @@ export function decodeMeta(m: string | undefined | null): MessageMeta {
     ...(parsed.sendAt !== undefined ? { sendAt: parsed.sendAt } : {}),
     ...(parsed.validUntil !== undefined ? { validUntil: parsed.validUntil } : {}),
     ...(parsed.registeredDelivery !== undefined ? { registeredDelivery: parsed.registeredDelivery } : {}),
+    ...(parsed.textStart !== undefined ? { textStart: parsed.textStart } : {}),
   };
 }
 

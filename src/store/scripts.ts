@@ -54,6 +54,13 @@ export const scripts = {
   moExpire: LuaScript.load('mo-expire', { lib: 'lib-mo' }),
   webhookClaim: LuaScript.load('webhook-claim'),
   webhookEnqueue: LuaScript.load('webhook-enqueue'),
+  platformBind: LuaScript.load('platform-bind'),
+  platformPart: LuaScript.load('platform-part'),
+  platformPartsFinish: LuaScript.load('platform-parts-finish'),
+  platformPartsExpired: LuaScript.load('platform-parts-expired'),
+  platformOutboxAdd: LuaScript.load('platform-outbox-add'),
+  platformOutboxNext: LuaScript.load('platform-outbox-next'),
+  platformOutboxSettle: LuaScript.load('platform-outbox-settle'),
 } as const;
 
 export function replyArray(reply: LuaReply): LuaReply[] {

@@ -43,9 +43,13 @@ export const OPEN_ALL_HOURS: NonNullable<ConfigInput['policy']> = {
   },
 };
 
-export async function startTestGateway(redis: TestRedis, overrides: Overrides = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  redis: TestRedis,
+  overrides: Overrides = {},
+  options: Omit<GatewayOptions, 'logger'> = {},
+): Promise<TestGateway> {
   const simulatorPort = await freePort();
-  const { operator, options, ...rest } = overrides;
+  const { operator, options: overrideOptions, ...rest } = overrides;
   const input = {
     log: { level: 'warn' },
     redis: { url: redis.url, keyPrefix: uniquePrefix('gw') },
@@ -70,6 +74,7 @@ export async function startTestGateway(redis: TestRedis, overrides: Overrides = 
   } as ConfigInput;
   const config = buildConfig(input);
   const gateway = new Gateway(config, {
+    ...overrideOptions,
     ...options,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });

@@ -212,6 +212,24 @@ describe('listeners, policy, log', () => {
     ]);
   });
 
+  it("compares the SMPP server's TLS listener with the others, and with its plain listener", () => {
+    const tls = { cert: 'server.pem', key: 'server-key.pem' };
+    expect(
+      issuesOf({
+        ...base,
+        smppServer: { listen: '127.0.0.1:2776', tls: { ...tls, listen: '127.0.0.1:8080' } },
+      }),
+    ).toEqual(['smppServer.tls.listen: address 127.0.0.1:8080 is already used by http.listen']);
+    expect(
+      issuesOf({
+        ...base,
+        smppServer: { listen: '127.0.0.1:2776', tls: { ...tls, listen: '127.0.0.1:2776' } },
+      }),
+    ).toEqual(['smppServer.tls.listen: address 127.0.0.1:2776 is already used by smppServer.listen']);
+    // Without its own address, `listen` itself serves TLS: nothing to compare.
+    expect(() => buildConfig({ ...base, smppServer: { listen: '127.0.0.1:2776', tls } })).not.toThrow();
+  });
+
   it('does not compare a disabled simulator or port 0', () => {
     expect(() =>
       buildConfig({ ...base, simulator: { enabled: false, listen: '127.0.0.1:8080' } }),
