@@ -331,7 +331,9 @@ export class OperatorWorker {
 
   private async process(entry: HeldEntry, take: TakeResult): Promise<void> {
     const { store, operator } = this.deps;
-    const log = this.log.child({ msgId: entry.ref.id });
+    // A child logger per message costs more than the rest of its bookkeeping: made only when it logs.
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= this.log.child({ msgId: entry.ref.id }));
     const meta = take.meta!;
     const context = take.context!;
     // A message already `sending` (taken over after a crash) may have parts on the air: finish it.
@@ -369,9 +371,9 @@ export class OperatorWorker {
           entry,
         },
       ]);
-      log.info({ code: reject.code }, 'submit rejected');
+      log().info({ code: reject.code }, 'submit rejected');
     } else if (retry && retry.kind === 'retry') {
-      await this.scheduleRetry(entry, take.attempts, retry.code, log);
+      await this.scheduleRetry(entry, take.attempts, retry.code, log());
     } else if (pending.length === 0) {
       // Every part was accepted before a crash, but the entry was never acknowledged: settle it now.
       await store.settle([{ ref: entry.ref, to: 'sending', entry }]);
@@ -379,7 +381,7 @@ export class OperatorWorker {
   }
 
   /** The claim found the recipient opted out (read atomically by store.take): the message ends OPTED_OUT. */
-  private async refuseOptedOut(entry: HeldEntry, take: TakeResult, log: Logger): Promise<boolean> {
+  private async refuseOptedOut(entry: HeldEntry, take: TakeResult, log: () => Logger): Promise<boolean> {
     if (take.status !== 'optout') return false;
     await this.deps.store.settle([
       {
@@ -394,7 +396,7 @@ export class OperatorWorker {
       },
     ]);
     this.deps.metrics?.policyDecisions.inc({ stage: 'send', decision: 'refuse', reason: 'OPTED_OUT' });
-    log.info({ code: 'OPTED_OUT' }, 'refused by policy at send time');
+    log().info({ code: 'OPTED_OUT' }, 'refused by policy at send time');
     return true;
   }
 
