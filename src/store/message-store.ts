@@ -65,6 +65,11 @@ export interface NewRecord {
    * part): a second write of the same id is a duplicate of the first, like a repeated clientRef.
    */
   preallocated?: boolean;
+  /**
+   * The Redis ingress entry the message came from: carried by its first event (`ingressId`, SPEC §4) and
+   * nowhere else, so the record stays as compact as before.
+   */
+  ingressId?: string;
 }
 
 export type WriteOutcome = { written: true } | { written: false; duplicateOf: string };
@@ -299,6 +304,7 @@ export class MessageStore {
         r.meta.validUntil !== undefined ? r.meta.validUntil : '',
         member,
         (r.detail ?? '').replace(/[\t\n]/g, ' '),
+        r.ingressId ?? '',
       );
     }
     const reply = replyArray(await scripts.enqueue.run(this.redis, kt.keys, args));
