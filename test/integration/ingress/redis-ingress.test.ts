@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigInput } from '../../../src/config/index.js';
+import { buildConfig, type ConfigInput } from '../../../src/config/index.js';
+import { MessageQueue } from '../../../src/queue/index.js';
+import { MessageStore, RedisKeys } from '../../../src/store/index.js';
 import { SmscSimulator } from '../../../src/simulator/index.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
@@ -274,4 +276,104 @@ describe('Redis ingress', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+  it('a crash between enqueue and ack: the next instance re-reads the entries, queues nothing twice and settles them', async () => {
+    const prefix = uniquePrefix('icrash');
+    const keys = new RedisKeys(prefix);
+    const stream = keys.ingress('acme');
+    const base = { to: '+33612345678', from: 'ACME', class: 'transactional' };
+    const [derived, own] = await xaddAll(stream, [
+      { ...base, text: 'c-derived' },
+      { ...base, text: 'c-own', clientRef: 'mine' },
+    ]);
+    // A first instance read both, queued both, and died before acknowledging them.
+    await redis.client.xgroup('CREATE', stream, 'gateway', '0');
+    await redis.client.xreadgroup('GROUP', 'gateway', 'ghost', 'COUNT', 10, 'STREAMS', stream, '>');
+    const config = buildConfig({
+      redis: { url: redis.url, keyPrefix: prefix },
+      accounts: ACCOUNTS,
+      operators: [{ id: 'sim', host: '127.0.0.1', port: 1, systemId: 'g', password: 'p' }],
+    } as ConfigInput);
+    const queue = new MessageQueue(new MessageStore(redis.client, keys), config, () => 'sim');
+    await queue.enqueueMany([
+      {
+        account: 'acme',
+        ...base,
+        class: 'transactional',
+        text: 'c-derived',
+        clientRef: `ingress:${derived}`,
+        ingressId: derived!,
+      },
+      { account: 'acme', ...base, class: 'transactional', text: 'c-own', clientRef: 'mine', ingressId: own! },
+    ]);
+    const gw = await startTestGateway(
+      redis,
+      {
+        redis: { url: redis.url, keyPrefix: prefix },
+        accounts: ACCOUNTS,
+        operator: { receipts: false },
+      } as Partial<ConfigInput>,
+      { redisIngress: { reclaimIdleMs: 300 } },
+    );
+    try {
+      await waitFor(
+        async () => ((await redis.client.xlen(stream)) === 0 ? true : undefined),
+        10_000,
+        'the entries settled',
+      );
+      const sim = gw.gateway.simulator!;
+      await waitFor(() => (sim.submits.length >= 2 ? true : undefined), 10_000, 'both sent');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(texts(sim).sort()).toEqual(['c-derived', 'c-own']);
+      const outcomes = (await readStream(keys.events('acme'))).filter((e) => e.fields.ingressId);
+      // Each entry's outcome once from the first instance; the entry with its own clientRef is also told it was
+      // a duplicate (the gateway cannot tell a re-read from the aggregator sending the same clientRef twice).
+      expect(
+        outcomes
+          .filter((e) => e.fields.state === 'queued')
+          .map((e) => e.fields.ingressId)
+          .sort(),
+      ).toEqual([derived, own].sort());
+      const dups = outcomes.filter((e) => e.fields.type === 'duplicate');
+      expect(dups.map((e) => e.fields.ingressId)).toEqual([own]);
+      expect(dups[0]!.fields.clientRef).toBe('mine');
+      const metrics = await gw.gateway.metrics.render();
+      expect(metrics).toContain('smppgw_redis_ingress_entries_total{account="acme",outcome="duplicate"} 2');
+    } finally {
+      await gw.stop();
+    }
+  }, 30_000);
+
+  it('Redis away: the ingress pauses and resumes by itself, nothing lost', async () => {
+    const gw = await startTestGateway(redis, {
+      accounts: ACCOUNTS,
+      operator: { receipts: false, reconnect: { initialMs: 100, maxMs: 500 } },
+    } as Partial<ConfigInput>);
+    try {
+      const keys = gw.gateway.store.keys;
+      const batch = (from: number) =>
+        Array.from({ length: 50 }, (_, i) => ({
+          to: '+33612345678',
+          from: 'ACME',
+          text: `r${from + i}`,
+          class: 'transactional',
+        }));
+      await xaddAll(keys.ingress('acme'), batch(0));
+      const sim = gw.gateway.simulator!;
+      await waitFor(() => (sim.submits.length >= 50 ? true : undefined), 10_000, 'the first 50');
+      await redis.restart();
+      await xaddAll(keys.ingress('acme'), batch(50));
+      await waitFor(
+        () => (new Set(texts(sim)).size >= 100 ? true : undefined),
+        20_000,
+        'the next 50 after the restart',
+      );
+      await waitFor(
+        async () => ((await redis.client.xlen(keys.ingress('acme'))) === 0 ? true : undefined),
+        10_000,
+        'settled',
+      );
+    } finally {
+      await gw.stop();
+    }
+  }, 40_000);
 });
