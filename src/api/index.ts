@@ -1,4 +1,4 @@
-// The edges where traffic enters: the HTTP API (the Redis ingress, src/ingress, and the SMPP
+// The HTTP API, and the validation every ingress shares (the Redis ingress in src/ingress and the SMPP
 // server for platforms), all validating messages the same way before they reach the queue.
 export { HttpApi, type HttpApiDeps, type Readiness } from './http-server.js';
 export { ApiError } from './errors.js';

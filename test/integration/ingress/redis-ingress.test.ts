@@ -193,6 +193,46 @@ describe('Redis ingress', () => {
       await gw.stop();
     }
   }, 30_000);
+  it('two instances share one account stream: each reads part, every entry queued once', async () => {
+    const prefix = uniquePrefix('ishare');
+    const overrides = {
+      redis: { url: redis.url, keyPrefix: prefix },
+      accounts: ACCOUNTS,
+      operator: { tps: 20_000, window: 50, receipts: false },
+    } as Partial<ConfigInput>;
+    const a = await startTestGateway(redis, overrides, { redisIngress: { batchSize: 50 } });
+    const b = await startTestGateway(redis, overrides, { redisIngress: { batchSize: 50 } });
+    try {
+      const keys = a.gateway.store.keys;
+      const total = 3000;
+      const ids = await xaddAll(
+        keys.ingress('acme'),
+        Array.from({ length: total }, (_, i) => ({
+          to: '+33612345678',
+          from: 'ACME',
+          text: `s${i}`,
+          class: 'marketing',
+        })),
+      );
+      const sent = () => [...texts(a.gateway.simulator!), ...texts(b.gateway.simulator!)];
+      await waitFor(() => (new Set(sent()).size >= total ? true : undefined), 30_000, 'every message');
+      const accepted = async (gw: TestGateway) =>
+        (await gw.gateway.metrics.ingressEntries.get()).values
+          .filter((v) => v.labels.outcome === 'accepted')
+          .reduce((sum, v) => sum + v.value, 0);
+      const [na, nb] = [await accepted(a), await accepted(b)];
+      expect(na + nb).toBe(total);
+      expect(na).toBeGreaterThan(0);
+      expect(nb).toBeGreaterThan(0);
+      const queued = (await readStream(keys.events('acme'))).filter((e) => e.fields.ingressId);
+      expect(queued).toHaveLength(total);
+      expect(new Set(queued.map((e) => e.fields.ingressId))).toEqual(new Set(ids));
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 40_000);
+
   it('a daemon killed with -9 mid-stream: none lost, none enqueued twice (derived clientRef), the next one takes over', async () => {
     const sim = new SmscSimulator({ port: 0, receipts: false });
     const { port } = await sim.start();
