@@ -211,8 +211,7 @@ class AccountIngress {
         message.ingressId = entry.id;
         valid.push({ entry, message, derived });
       } catch (error) {
-        const refusal = refusalOf(error);
-        if (!refusal) throw error;
+        const refusal = refusalOf(error) ?? this.internal(entry, error);
         refuse(entry, refusal.code, refusal.message);
       }
     }
@@ -245,8 +244,9 @@ class AccountIngress {
         deps.metrics?.ingressEntries.inc({ account: account.id, outcome: 'accepted' });
         return;
       }
-      const refusal = refusalOf(outcome.error);
-      if (!refusal) throw outcome.error;
+      // A per-message error is never Redis going away (that fails the whole call): an unexpected one is this
+      // entry's alone, dead-lettered as INTERNAL rather than left to block the stream.
+      const refusal = refusalOf(outcome.error) ?? this.internal(entry, outcome.error);
       if (refusal.retry) {
         // Queue full: the stream is the buffer; the entry stays pending and is read again.
         retry.add(entry.id);
@@ -258,6 +258,15 @@ class AccountIngress {
     const ack = entries.filter((e) => !retry.has(e.id)).map((e) => e.id);
     await deps.store.ingress.settle(account.id, { refused, duplicates, ack }, now);
     return retry.size > 0;
+  }
+
+  /** An error that is no refusal (a bug): logged, and the entry dead-lettered so the stream goes on. */
+  private internal(entry: StreamEntry, error: unknown): { code: string; message: string; retry: false } {
+    this.deps.logger.error(
+      { err: error, account: this.account.id, ingressId: entry.id },
+      'ingress: unexpected error on an entry; dead-lettered as INTERNAL',
+    );
+    return { code: 'INTERNAL', message: 'internal error', retry: false };
   }
 
   private defaultValidity(fields: Record<string, string>): number | undefined {
