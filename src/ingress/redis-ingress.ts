@@ -175,6 +175,10 @@ class AccountIngress {
         this.held = [];
         pendingFirst = true;
         if (!this.running) break;
+        // Redis came back without its data (no persistence): the group is gone, make it again.
+        if (error instanceof Error && error.message.includes('NOGROUP')) {
+          await this.consumer.ensureGroup([this.stream], '0').catch(() => undefined);
+        }
         if (!this.failing) {
           this.failing = true;
           log.warn(

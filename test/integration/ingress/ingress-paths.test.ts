@@ -96,4 +96,60 @@ describe('Redis ingress, rarer paths', () => {
       await ingress.stop();
     }
   });
+  it('the group deleted under it (Redis back without its data): made again, reading goes on', async () => {
+    const prefix = uniquePrefix('inogroup');
+    const config = buildConfig({
+      redis: { url: redis.url, keyPrefix: prefix },
+      accounts: [{ id: 'acme', apiKeys: ['k'], senders: ['ACME'] }],
+      operators: [{ id: 'sim', host: '127.0.0.1', port: 1, systemId: 'g', password: 'p' }],
+    });
+    const store = new GatewayStore(redis.client, prefix);
+    const seen: string[] = [];
+    const queue = {
+      enqueueMany: async (messages: readonly NewMessage[]): Promise<EnqueueOutcome[]> =>
+        messages.map((m): EnqueueOutcome => {
+          seen.push(m.text);
+          return {
+            ok: true,
+            result: {
+              id: `id-${m.text}`,
+              state: 'queued',
+              segments: 1,
+              encoding: 'gsm7',
+              operator: 'sim',
+              duplicate: false,
+            },
+          };
+        }),
+    };
+    const ingress = new RedisIngress({
+      config,
+      store,
+      queue,
+      selectOperator: () => 'sim',
+      logger: pino({ level: 'silent' }),
+      consumer: 'one',
+      options: { retryMs: 100, blockMs: 100 },
+    });
+    const stream = store.keys.ingress('acme');
+    await ingress.start();
+    try {
+      await redis.client.del(stream);
+      await redis.client.xadd(
+        stream,
+        '*',
+        'to',
+        '+33612345678',
+        'from',
+        'ACME',
+        'class',
+        'transactional',
+        'text',
+        'again',
+      );
+      await waitFor(() => (seen.includes('again') ? true : undefined), 5000, 'read again');
+    } finally {
+      await ingress.stop();
+    }
+  });
 });
