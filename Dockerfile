@@ -20,6 +20,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
+# Served at GET /openapi.json (dist/api/http-server.js reads ../../docs/openapi.yaml).
+COPY docs/openapi.yaml ./docs/openapi.yaml
 RUN useradd --system --uid 10001 --home-dir /app gateway && mkdir -p /app/data && chown -R gateway /app/data
 USER gateway
 EXPOSE 8080 2775 2776

@@ -8,6 +8,7 @@ import { parseListen, type Config } from './config/index.js';
 import { isDeliveryReceipt, parseReceipt, ReceiptCorrelator, StateNotifier } from './dlr/index.js';
 import { createLogger, type Logger } from './logging/index.js';
 import { GatewayMetrics } from './metrics/index.js';
+import { RedisIngress, type RedisIngressOptions } from './ingress/index.js';
 import { MoReceiver } from './mo/index.js';
 import { WebhookSender } from './api/webhooks.js';
 import { PlatformIngressAdapter, PlatformOutboxFeeder, platformMetricsHooks } from './platform/index.js';
@@ -55,6 +56,8 @@ export interface GatewayOptions {
   platformOutboxReclaimIdleMs?: number;
   /** How often the SMPP server looks for pre-split messages past their part timeout (tests shorten it). */
   smppServerSweepMs?: number;
+  /** Redis ingress timing (tests shorten the reclaim of a dead instance's entries). */
+  redisIngress?: RedisIngressOptions;
 }
 
 export class Gateway {
@@ -81,6 +84,7 @@ export class Gateway {
   private platformIngress: PlatformIngressAdapter | undefined;
   private platformFeeder: PlatformOutboxFeeder | undefined;
   private platformBinds: RedisPlatformBinds | undefined;
+  private redisIngress: RedisIngress | undefined;
 
   constructor(
     readonly config: Config,
@@ -235,6 +239,19 @@ export class Gateway {
       this.correlator.start();
 
       if (config.smppServer) await this.startSmppServer(store, queue, selectOperator);
+
+      // The aggregators' Redis ingress: one consumer group per account stream, shared by every instance.
+      this.redisIngress = new RedisIngress({
+        config,
+        store,
+        queue,
+        selectOperator,
+        metrics,
+        logger: logger.child({ component: 'redis-ingress' }),
+        consumer: this.instanceId,
+        ...(this.options.redisIngress ? { options: this.options.redisIngress } : {}),
+      });
+      await this.redisIngress.start();
 
       this.http = new HttpApi({
         config,
@@ -416,6 +433,8 @@ export class Gateway {
     this.platformIngress?.stopAccepting();
     const steps: Array<[string, () => Promise<void> | void]> = [
       // Platforms first: what they have in flight is answered, then they are unbound, before the queues stop.
+      // The Redis ingress stops reading; the batch in hand ends acknowledged or stays pending for another.
+      ['redis ingress', async () => await this.redisIngress?.stop()],
       ['smpp server', async () => await this.smpp?.stop(drainTimeoutMs)],
       ['platform outbox', async () => await this.platformFeeder?.stop()],
       ['platform binds', async () => await this.platformBinds?.stop()],

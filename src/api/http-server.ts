@@ -1,5 +1,6 @@
 // The HTTP API (SPEC §4): messages, preview, health, readiness and metrics, on Fastify.
 // Every error leaves as {"error": {"code", "message", "field"?}}; accounts authenticate with a bearer key.
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { CodecError, previewText } from '../codec/index.js';
@@ -11,6 +12,7 @@ import { RedisTokenBucket } from '../throttle/index.js';
 import { ApiError } from './errors.js';
 import { registerOptOutRoutes } from './optout-routes.js';
 import { applyStopMention, type OptOutList } from '../policy/index.js';
+import { parse as parseYaml } from 'yaml';
 import { validateMessage } from './message-input.js';
 
 export interface Readiness {
@@ -29,7 +31,52 @@ export interface HttpApiDeps {
   readiness: () => Readiness;
 }
 
-const MAX_BATCH = 1000;
+/** Messages per `POST /v1/messages/batch`. */
+export const MAX_BATCH = 10_000;
+/** Room for a full batch of long messages (10,000 × about 1.6 KB); larger bodies get 413. */
+const BODY_LIMIT = 16 * 1024 * 1024;
+/** The longest `Idempotency-Key`: a clientRef's 128 characters, less the `:<index>` a batch appends. */
+const IDEMPOTENCY_KEY_MAX = 122;
+
+/** docs/openapi.yaml beside src/ (or dist/), served as JSON at GET /openapi.json; read once, on first use. */
+let openApiDocument: unknown;
+function openApi(): unknown {
+  openApiDocument ??= parseYaml(readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8'));
+  return openApiDocument;
+}
+
+/** The `Idempotency-Key` header, checked like a clientRef; undefined when absent. */
+export function idempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const value = Array.isArray(header) ? header.join(',') : header;
+  if (value.length === 0 || value.length > IDEMPOTENCY_KEY_MAX) {
+    throw new ApiError(
+      400,
+      'INVALID_FIELD',
+      `Idempotency-Key: expected 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
+      'Idempotency-Key',
+    );
+  }
+  return value;
+}
+
+/**
+ * The body with the `Idempotency-Key` as its clientRef. A body that names the same clientRef is fine; a
+ * different one is a client mistake (400 IDEMPOTENCY_CONFLICT), never silently one or the other.
+ */
+function withIdempotencyKey(body: unknown, key: string | undefined): unknown {
+  if (key === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const own = (body as { clientRef?: unknown }).clientRef;
+  if (own !== undefined && own !== null && own !== key) {
+    throw new ApiError(
+      400,
+      'IDEMPOTENCY_CONFLICT',
+      'clientRef: differs from the Idempotency-Key header; send one, or the same value in both',
+      'clientRef',
+    );
+  }
+  return { ...body, clientRef: key };
+}
 
 type BatchResult =
   { index: number; id: string } | { index: number; error: { code: string; message: string; field?: string } };
@@ -74,7 +121,7 @@ export class HttpApi {
         );
       }
     }
-    this.app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
+    this.app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
     // Before routes(): every route registered from here on is recorded for routeList().
     this.app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -206,6 +253,9 @@ export class HttpApi {
         .send({ ready, draining: !this.accepting, checks: readiness.checks });
     });
 
+    // The API's own description (docs/openapi.yaml), for clients and code generators; no authentication.
+    app.get('/openapi.json', async () => openApi());
+
     app.get('/metrics', async (_request, reply) => {
       const body = await deps.metrics.render();
       return reply.header('content-type', deps.metrics.contentType).send(body);
@@ -218,9 +268,10 @@ export class HttpApi {
       const now = Date.now();
       let message;
       try {
-        message = validateMessage(request.body, account, {
+        const body = withIdempotencyKey(request.body, idempotencyKey(request.headers['idempotency-key']));
+        message = validateMessage(body, account, {
           now,
-          defaultValidityMinutes: this.defaultValidity(request.body),
+          defaultValidityMinutes: this.defaultValidity(body),
         });
       } catch (error) {
         if (error instanceof ApiError)
@@ -251,9 +302,19 @@ export class HttpApi {
       if (body.messages.length === 0 || body.messages.length > MAX_BATCH) {
         throw new ApiError(400, 'INVALID_FIELD', `messages: expected 1 to ${MAX_BATCH} messages`, 'messages');
       }
+      // A batch's Idempotency-Key K names each message without a clientRef of its own `K:<index>`, so the
+      // same batch sent again queues nothing twice.
+      const key = idempotencyKey(request.headers['idempotency-key']);
       this.requireRedis();
       const now = Date.now();
-      const messages: unknown[] = body.messages;
+      const messages: unknown[] =
+        key === undefined
+          ? body.messages
+          : body.messages.map((input: unknown, index) => {
+              if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+              const own = (input as { clientRef?: unknown }).clientRef;
+              return own === undefined || own === null ? { ...input, clientRef: `${key}:${index}` } : input;
+            });
       await this.rateLimit(account, messages.length);
       const results: BatchResult[] = new Array<BatchResult>(messages.length);
       // One message's bad input or refusal does not fail the others; Redis going away does (503).

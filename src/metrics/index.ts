@@ -148,6 +148,24 @@ export class GatewayMetrics {
     labelNames: ['ingress', 'code'] as const,
     registers: [this.registry],
   });
+  readonly ingressEntries = new Counter({
+    name: 'smppgw_redis_ingress_entries_total',
+    help: 'Redis ingress entries handled, by account and outcome (accepted, rejected, duplicate, retried)',
+    labelNames: ['account', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly ingressLag = new Gauge({
+    name: 'smppgw_redis_ingress_lag',
+    help: 'Redis ingress entries not yet read by the gateway, per account',
+    labelNames: ['account'] as const,
+    registers: [this.registry],
+  });
+  readonly ingressPending = new Gauge({
+    name: 'smppgw_redis_ingress_pending',
+    help: 'Redis ingress entries read and not yet settled (acknowledged), per account',
+    labelNames: ['account'] as const,
+    registers: [this.registry],
+  });
 
   // --- Campaign policy ---
   readonly policyDecisions = new Counter({

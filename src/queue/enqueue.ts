@@ -253,6 +253,7 @@ export class MessageQueue {
         ...(refused ? { error: { code: refused.code, message: refused.message } } : {}),
         ...(deferred && !refused ? { detail: deferred.reason } : {}),
         ...(message.id !== undefined ? { preallocated: true } : {}),
+        ...(message.ingressId !== undefined ? { ingressId: message.ingressId } : {}),
       };
       records.push(record);
       written.push({ plan, record, verdict });

@@ -2,6 +2,7 @@
 // each module as the part it needs (messages, opt-outs, MO, webhooks, buckets, leases, and the SMPP server's
 // binds, gathered parts, outbox and message lookups).
 import type { Redis } from 'ioredis';
+import { IngressStore } from './ingress-store.js';
 import { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
 import { RedisKeys } from './keys.js';
 import { MessageStore, type MessageStoreOptions } from './message-store.js';
@@ -20,6 +21,8 @@ export class GatewayStore {
   readonly optOuts: OptOutStore;
   readonly mo: MoStore;
   readonly webhooks: WebhookStore;
+  /** The aggregators' Redis ingress streams (docs/redis-ingress.md). */
+  readonly ingress: IngressStore;
 
   constructor(
     readonly redis: Redis,
@@ -31,6 +34,7 @@ export class GatewayStore {
     this.optOuts = new OptOutStore(redis, this.keys);
     this.mo = new MoStore(redis, this.keys, this.messages.eventsMaxLen);
     this.webhooks = new WebhookStore(redis, this.keys);
+    this.ingress = new IngressStore(redis, this.keys, this.messages.eventsMaxLen);
   }
 
   /** Can a write succeed now? (The connection is up; a write may still fail, and says so.) */

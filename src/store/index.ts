@@ -65,5 +65,12 @@ export {
   type PlatformOutboxOptions,
 } from './platform-outbox.js';
 export { StorePlatformMessages, platformStatusOf } from './platform-messages.js';
+export {
+  IngressStore,
+  INGRESS_GROUP,
+  type IngressBacklog,
+  type IngressDuplicate,
+  type IngressRefusal,
+} from './ingress-store.js';
 export { GatewayStore } from './gateway-store.js';
 export { RedisConnection, type RedisConnectionHooks } from './connection.js';

@@ -129,6 +129,11 @@ export class RedisKeys {
     return `${this.prefix}:ingress:${accountId}`;
   }
 
+  /** The ingress entries refused, each with its reason (`code`, `message`, `ingressId`): the dead letters. */
+  ingressDead(accountId: string): string {
+    return `${this.prefix}:ingress:${accountId}:dead`;
+  }
+
   // --- SMPP server for platforms: one hash tag per account, so each script of the server's state (binds,
   // gatherings, outbox) stays on one Redis Cluster slot ---
 

@@ -27,6 +27,8 @@ import { smscIdForms } from './smsc-id.js';
 
 export const DEFAULT_EVENTS_MAXLEN = 1_000_000;
 const CLIENT_REF_TTL_SECONDS = 24 * 3600;
+/** Messages per enqueue.lua call (its arguments stay well within the call stack and Lua's unpack). */
+const WRITE_CHUNK = 1000;
 
 export type FinalState = 'delivered' | 'confirmed' | 'error' | 'cancelled';
 
@@ -65,6 +67,11 @@ export interface NewRecord {
    * part): a second write of the same id is a duplicate of the first, like a repeated clientRef.
    */
   preallocated?: boolean;
+  /**
+   * The Redis ingress entry the message came from: carried by its first event (`ingressId`, SPEC §4) and
+   * nowhere else, so the record stays as compact as before.
+   */
+  ingressId?: string;
 }
 
 export type WriteOutcome = { written: true } | { written: false; duplicateOf: string };
@@ -259,6 +266,16 @@ export class MessageStore {
 
   /** Write new messages (and queue them) in one call; returns only once Redis has every one. */
   async write(records: readonly NewRecord[], now: number = Date.now()): Promise<WriteOutcome[]> {
+    if (records.length <= WRITE_CHUNK) return this.writeChunk(records, now);
+    // A 10,000-message batch in calls of WRITE_CHUNK: each call atomic, every message its own outcome.
+    const outcomes: WriteOutcome[] = [];
+    for (let i = 0; i < records.length; i += WRITE_CHUNK) {
+      outcomes.push(...(await this.writeChunk(records.slice(i, i + WRITE_CHUNK), now)));
+    }
+    return outcomes;
+  }
+
+  private async writeChunk(records: readonly NewRecord[], now: number): Promise<WriteOutcome[]> {
     if (records.length === 0) return [];
     const kt = new KeyTable(this.keys.notifications(0));
     const args: LuaArg[] = [now, this.retentionSeconds, this.eventsMaxLen, CLIENT_REF_TTL_SECONDS];
@@ -299,6 +316,7 @@ export class MessageStore {
         r.meta.validUntil !== undefined ? r.meta.validUntil : '',
         member,
         (r.detail ?? '').replace(/[\t\n]/g, ' '),
+        r.ingressId ?? '',
       );
     }
     const reply = replyArray(await scripts.enqueue.run(this.redis, kt.keys, args));

@@ -51,6 +51,8 @@ export interface NewMessage {
   id?: string;
   /** The SMPP registered_delivery a platform asked for: receipts go back to it for those states. */
   registeredDelivery?: number;
+  /** The Redis ingress entry id it came from: on its first (queued/scheduled/error) event, not in the record. */
+  ingressId?: string;
 }
 
 export interface HistoryEntry {

@@ -48,6 +48,7 @@ export const scripts = {
   settle: LuaScript.load('settle', { lib: 'lib-record' }),
   moveDue: LuaScript.load('move-due'),
   trim: LuaScript.load('trim'),
+  ingressSettle: LuaScript.load('ingress-settle'),
   tokenBucket: LuaScript.load('token-bucket'),
   lease: LuaScript.load('lease'),
   moPart: LuaScript.load('mo-part', { lib: 'lib-mo' }),

@@ -5,9 +5,10 @@
 -- Per message, 6 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures (= account
 --   figures when none), target (operator stream, scheduled set, or the record when refused),
 --   clientRef key (= the record when none)
--- Per message, 11 ARGV: id, target kind ("stream" | "scheduled" | "none"), due ms, state, error code,
+-- Per message, 12 ARGV: id, target kind ("stream" | "scheduled" | "none"), due ms, state, error code,
 --   error message, k field, m field, valid-until ms ("" = none), queue member (stream ref or set member),
---   detail ("" = none; the reason of a policy deferral, e.g. QUIET_HOURS)
+--   detail ("" = none; the reason of a policy deferral, e.g. QUIET_HOURS), ingress entry id ("" = none;
+--   written on the first event only, never in the record)
 -- Returns per message one string: "ok" or "dup:<first id>".
 local now = tonumber(ARGV[1])
 local retention = tonumber(ARGV[2])
@@ -20,8 +21,8 @@ while ai <= #ARGV do
   ai = ai + 6
   local id, kind, due, state = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3]
   local code, msg, kf, mf, vu, member = ARGV[ai + 4], ARGV[ai + 5], ARGV[ai + 6], ARGV[ai + 7], ARGV[ai + 8], ARGV[ai + 9]
-  local detail = ARGV[ai + 10]
-  ai = ai + 11
+  local detail, ingressId = ARGV[ai + 10], ARGV[ai + 11]
+  ai = ai + 12
   local first = nil
   if cref ~= rec then
     first = redis.call("GET", cref)
@@ -53,7 +54,7 @@ while ai <= #ARGV do
     elseif kind == "scheduled" then
       redis.call("ZADD", target, tonumber(due), member)
     end
-    event(c, k, state, err, detail)
+    event(c, k, state, err, detail, ingressId)
     out[#out + 1] = "ok"
   end
 end

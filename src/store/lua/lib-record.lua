@@ -55,8 +55,10 @@ local function ref_of(k)
   return k.id .. "|" .. k.account .. "|" .. k.campaign
 end
 
-local function event(c, k, state, err, detail)
+-- ingressId (optional, enqueue only): the Redis ingress entry the message came from, on its first event.
+local function event(c, k, state, err, detail, ingressId)
   local ev = {"id", k.id, "state", state, "at", tostring(c.now), "account", k.account}
+  if ingressId and ingressId ~= "" then ev[#ev + 1] = "ingressId"; ev[#ev + 1] = ingressId end
   if k.clientRef ~= "" then ev[#ev + 1] = "clientRef"; ev[#ev + 1] = k.clientRef end
   if k.campaign ~= "" then ev[#ev + 1] = "campaignId"; ev[#ev + 1] = k.campaign end
   if k.cb == "1" then ev[#ev + 1] = "callback"; ev[#ev + 1] = "1" end

@@ -185,7 +185,7 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
-  it('asks for the bearer key on /v1/* and for nothing on /healthz, /readyz and /metrics', () => {
+  it('asks for the bearer key on /v1/* and for nothing on /healthz, /readyz, /metrics and /openapi.json', () => {
     const scheme = obj(
       obj(obj(doc.components, 'components').securitySchemes, 'securitySchemes').bearerAuth,
       'bearerAuth',
@@ -201,6 +201,7 @@ describe('docs/openapi.yaml', () => {
     expect(documentedOperations().filter((o) => !o.split(' ')[1]!.startsWith('/v1/'))).toEqual([
       'get /healthz',
       'get /metrics',
+      'get /openapi.json',
       'get /readyz',
     ]);
   });

@@ -1,0 +1,106 @@
+// The Redis ingress of aggregators (SPEC §4, docs/redis-ingress.md), on the store's side: the account's
+// ingress stream read through one consumer group shared by every instance, the end of a batch (refused
+// entries dead-lettered with their outcome, duplicates told, every entry acknowledged and deleted in one
+// script), and the stream's lag for the metrics.
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys.js';
+import { scripts, type LuaArg } from './scripts.js';
+import { StreamConsumer } from './stream-consumer.js';
+
+/** The consumer group every instance joins on every account's ingress stream. */
+export const INGRESS_GROUP = 'gateway';
+
+export interface IngressRefusal {
+  /** The ingress entry id. */
+  ingressId: string;
+  code: string;
+  message: string;
+  /** The entry as it was written, copied to the dead-letter stream with the reason. */
+  fields: Record<string, string>;
+}
+
+export interface IngressDuplicate {
+  ingressId: string;
+  /** The message the clientRef already named. */
+  id: string;
+  clientRef?: string;
+}
+
+export interface IngressBacklog {
+  /** Entries not yet read by the group (XINFO GROUPS `lag`; null when Redis cannot tell). */
+  lag: number | null;
+  /** Entries read but not yet acknowledged. */
+  pending: number;
+}
+
+export class IngressStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly eventsMaxLen: number,
+    private readonly deadMaxLen = 100_000,
+  ) {}
+
+  stream(accountId: string): string {
+    return this.keys.ingress(accountId);
+  }
+
+  /** A consumer of the group on the account's ingress stream (its own blocking connection). */
+  consumer(consumerName: string): StreamConsumer {
+    return new StreamConsumer(this.redis, INGRESS_GROUP, consumerName);
+  }
+
+  /**
+   * The end of a batch: refusals (event `type=rejected`, a copy on the dead-letter stream), duplicates (event
+   * `type=duplicate`), then `ack` (every entry of the batch) acknowledged and deleted, all in one call.
+   */
+  async settle(
+    accountId: string,
+    batch: {
+      refused: readonly IngressRefusal[];
+      duplicates: readonly IngressDuplicate[];
+      ack: readonly string[];
+    },
+    now: number = Date.now(),
+  ): Promise<number> {
+    const args: LuaArg[] = [INGRESS_GROUP, this.eventsMaxLen, this.deadMaxLen, now, batch.refused.length];
+    for (const r of batch.refused) {
+      const pairs = Object.entries(r.fields);
+      args.push(r.ingressId, r.code, r.message, pairs.length);
+      for (const [field, value] of pairs) args.push(field, value);
+    }
+    args.push(batch.duplicates.length);
+    for (const d of batch.duplicates) args.push(d.ingressId, d.id, d.clientRef ?? '');
+    args.push(...batch.ack);
+    const keys = [
+      this.keys.ingress(accountId),
+      this.keys.ingressDead(accountId),
+      this.keys.events(accountId),
+    ];
+    return Number(await scripts.ingressSettle.run(this.redis, keys, args));
+  }
+
+  /** How far the group is behind on the account's stream. */
+  async backlog(accountId: string): Promise<IngressBacklog> {
+    const stream = this.keys.ingress(accountId);
+    let groups: unknown[];
+    try {
+      groups = (await this.redis.xinfo('GROUPS', stream)) as unknown[];
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('no such key')) return { lag: 0, pending: 0 };
+      throw error;
+    }
+    for (const group of groups) {
+      const flat = group as unknown[];
+      const info = new Map<string, unknown>();
+      for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
+      if (info.get('name') !== INGRESS_GROUP) continue;
+      const lag = info.get('lag');
+      return {
+        lag: lag === null || lag === undefined ? null : Number(lag),
+        pending: Number(info.get('pending') ?? 0),
+      };
+    }
+    return { lag: await this.redis.xlen(stream), pending: 0 };
+  }
+}
