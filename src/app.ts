@@ -3,7 +3,7 @@
 // reverse, the ingresses first.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { HttpApi } from './api/index.js';
+import { CreditAccounts, HttpApi } from './api/index.js';
 import { parseListen, type Config } from './config/index.js';
 import { isDeliveryReceipt, parseReceipt, ReceiptCorrelator, StateNotifier } from './dlr/index.js';
 import { createLogger, type Logger } from './logging/index.js';
@@ -153,9 +153,18 @@ export class Gateway {
       this.policyHandle = campaignPolicy;
       const atEnqueue: PolicyCheck = (message, at) => campaignPolicy.atEnqueue(message, at);
       const atSend: PolicyCheck = (message, at) => campaignPolicy.atSend(message, at);
+      this.webhooks = new WebhookSender(store.webhooks, config.webhooks, { logger, metrics });
+      const credits = new CreditAccounts({
+        store: store.credits,
+        accounts: config.accounts,
+        metrics,
+        logger,
+        webhooks: this.webhooks,
+      });
       const queue = new MessageQueue(store.messages, config, selectOperator, atEnqueue, {
         text: (message) => campaignPolicy.text(message),
         metrics,
+        onCredit: (account, balance, lowAlert) => credits.charged(account, balance, lowAlert),
       });
       this.correlator = new ReceiptCorrelator(
         store.messages,
@@ -167,7 +176,6 @@ export class Gateway {
             : {}),
         },
       );
-      this.webhooks = new WebhookSender(store.webhooks, config.webhooks, { logger, metrics });
       this.notifier = new StateNotifier(store.messages, config.accounts, this.webhooks, {
         logger,
         consumer: this.instanceId,
@@ -244,6 +252,7 @@ export class Gateway {
         logger,
         selectOperator,
         optOuts,
+        credits,
         readiness: () => this.readiness(),
       });
       this.httpAddr = await this.http.listen();

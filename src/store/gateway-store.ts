@@ -3,6 +3,7 @@
 // binds, gathered parts, outbox and message lookups).
 import type { Redis } from 'ioredis';
 import { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
+import { CreditStore } from './credit-store.js';
 import { RedisKeys } from './keys.js';
 import { MessageStore, type MessageStoreOptions } from './message-store.js';
 import { MoStore } from './mo-store.js';
@@ -20,6 +21,7 @@ export class GatewayStore {
   readonly optOuts: OptOutStore;
   readonly mo: MoStore;
   readonly webhooks: WebhookStore;
+  readonly credits: CreditStore;
 
   constructor(
     readonly redis: Redis,
@@ -31,6 +33,7 @@ export class GatewayStore {
     this.optOuts = new OptOutStore(redis, this.keys);
     this.mo = new MoStore(redis, this.keys, this.messages.eventsMaxLen);
     this.webhooks = new WebhookStore(redis, this.keys);
+    this.credits = new CreditStore(redis, this.keys);
   }
 
   /** Can a write succeed now? (The connection is up; a write may still fail, and says so.) */

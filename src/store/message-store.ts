@@ -65,9 +65,22 @@ export interface NewRecord {
    * part): a second write of the same id is a duplicate of the first, like a repeated clientRef.
    */
   preallocated?: boolean;
+  /**
+   * The account has a credit balance: `charge` segments are reserved in the same call, or the message is
+   * not written (`insufficientCredit`). `initial` is the balance before any use (the configured credits),
+   * `threshold` the low-balance threshold.
+   */
+  credit?: { charge: number; initial: number; threshold?: number | undefined };
 }
 
-export type WriteOutcome = { written: true } | { written: false; duplicateOf: string };
+export type WriteOutcome =
+  | {
+      written: true;
+      /** Charged: the account's balance after this message, and whether it fired the low-balance alert. */
+      credit?: { balance: number; lowAlert: boolean };
+    }
+  | { written: false; duplicateOf: string; insufficientCredit?: undefined }
+  | { written: false; insufficientCredit: { balance: number; needed: number }; duplicateOf?: undefined };
 
 /** A stream entry the worker read: where it came from, and the message it names. */
 export interface HeldEntry {
@@ -262,6 +275,7 @@ export class MessageStore {
     if (records.length === 0) return [];
     const kt = new KeyTable(this.keys.notifications(0));
     const args: LuaArg[] = [now, this.retentionSeconds, this.eventsMaxLen, CLIENT_REF_TTL_SECONDS];
+    // The credit keys of an unlimited account are the record (never read: nothing is charged).
     for (const r of records) {
       const ref: MessageRef = { id: r.context.id, account: r.context.account };
       if (r.context.campaignId) ref.campaignId = r.context.campaignId;
@@ -288,6 +302,8 @@ export class MessageStore {
         kt.at(figC),
         kt.at(target),
         kt.at(cref),
+        kt.at(r.credit ? this.keys.credit(ref.account) : rec),
+        kt.at(r.credit ? this.keys.creditLow(ref.account) : rec),
         ref.id,
         kind,
         r.dueMs ?? 0,
@@ -299,12 +315,21 @@ export class MessageStore {
         r.meta.validUntil !== undefined ? r.meta.validUntil : '',
         member,
         (r.detail ?? '').replace(/[\t\n]/g, ' '),
+        r.credit ? r.credit.charge : '',
+        r.credit ? r.credit.initial : '',
+        r.credit?.threshold !== undefined ? r.credit.threshold : '',
       );
     }
     const reply = replyArray(await scripts.enqueue.run(this.redis, kt.keys, args));
-    return records.map((r, i) => {
+    return records.map((r, i): WriteOutcome => {
       const out = str(reply[i]);
       if (out.startsWith('dup:')) return { written: false, duplicateOf: out.slice(4) };
+      if (out.startsWith('credit:')) {
+        return {
+          written: false,
+          insufficientCredit: { balance: Number(out.slice(7)), needed: r.credit?.charge ?? 0 },
+        };
+      }
       if (r.state === 'error') {
         this.final({
           id: r.context.id,
@@ -314,6 +339,10 @@ export class MessageStore {
           errorStage: 'policy',
           ...(r.error ? { code: r.error.code } : {}),
         });
+      }
+      if (out.startsWith('ok:')) {
+        const [, balance, fired] = out.split(':');
+        return { written: true, credit: { balance: Number(balance), lowAlert: fired === '1' } };
       }
       return { written: true };
     });
@@ -342,7 +371,12 @@ export class MessageStore {
     ];
     for (const e of entries) {
       for (const key of this.contextKeys(e.ref)) args.push(kt.at(key));
-      args.push(kt.at(e.stream), kt.at(this.keys.optOuts(e.ref.account)), e.entryId);
+      args.push(
+        kt.at(e.stream),
+        kt.at(this.keys.optOuts(e.ref.account)),
+        kt.at(this.keys.credit(e.ref.account)),
+        e.entryId,
+      );
     }
     const reply = replyArray(await scripts.take.run(this.redis, kt.keys, args));
     return entries.map((e, i) => {
@@ -486,6 +520,7 @@ export class MessageStore {
         kt.at(this.keys.receiptDeadlines(shard)),
         kt.at(sched),
         kt.at(item.entry ? item.entry.stream : rec),
+        kt.at(this.keys.credit(item.ref.account)),
       );
       const member = item.schedule
         ? `${item.schedule.lane === 'transactional' ? 't' : 'm'}|${encodeRef(item.ref)}`

@@ -7,8 +7,9 @@
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] "1" when transactional honours opt-outs ;
 --   ARGV[4] consumer group ; ARGV[5] record retention s ; ARGV[6] "1": hold marketing for the policy
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per entry, 6 key indexes into KEYS (every distinct key is passed once): record, account events stream,
---   account figures, campaign figures, the stream the--   entry was read from, the account's opt-out hash
+-- Per entry, 7 key indexes into KEYS (every distinct key is passed once): record, account events stream,
+--   account figures, campaign figures, the stream the entry was read from, the account's opt-out hash,
+--   the account's credit balance (an expired message's reserved credit goes back)
 -- Per entry, 1 ARGV: the stream entry id
 -- Returns per entry 6 values: status ("gone" | "settled" | "expired" | "lapsed" | "optout" | "check" |
 --   "send"), previous state, m field, attempts, accepted parts as "1,3" (parts already accepted by the
@@ -27,7 +28,8 @@ local HELD = {QUIET_HOURS = true, HOLIDAY = true}
 local ai = 7
 while ai <= #ARGV do
   local rec, ev, figA, figC, stream, optouts = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5)
-  ai = ai + 6
+  local credit = K(ai + 6)
+  ai = ai + 7
   local entry = ARGV[ai]
   ai = ai + 1
   local f = redis.call("HMGET", rec, "st", "h", "k", "m", "vu", "at", "dt")
@@ -39,7 +41,7 @@ while ai <= #ARGV do
     status = "settled"
   else
     local k = parse_k(f[3])
-    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1]}
+    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1], credit = credit}
     if state == "sending" then
       -- Taken over from a consumer that died: its accepted parts must not be sent again.
       local parts = {}
