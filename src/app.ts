@@ -148,6 +148,9 @@ export class Gateway {
       // opt-out atomically, store.take).
       const campaignPolicy = new CampaignPolicy(createPolicyRules(config), {
         optOuts,
+        frequency: {
+          count: (account, to, windowMs) => store.messages.frequencyCount(account, to, windowMs),
+        },
         ...(this.options.policyShiftMs !== undefined ? { shiftMs: this.options.policyShiftMs } : {}),
       });
       this.policyHandle = campaignPolicy;

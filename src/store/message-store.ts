@@ -95,7 +95,7 @@ export interface HeldEntry {
  * in EXPIRED; `lapsed` ended in QUIET_HOURS (its validity passed while quiet hours held it); `gone` and
  * `settled` have nothing left to send. The last four are acknowledged in the same call.
  */
-export type TakeStatus = 'gone' | 'settled' | 'expired' | 'lapsed' | 'optout' | 'check' | 'send';
+export type TakeStatus = 'gone' | 'settled' | 'expired' | 'lapsed' | 'optout' | 'check' | 'capped' | 'send';
 
 export interface TakeResult {
   status: TakeStatus;
@@ -356,7 +356,20 @@ export class MessageStore {
    */
   async take(
     entries: readonly HeldEntry[],
-    options: { transactionalHonoursOptOut: boolean; holdMarketing?: boolean; now?: number },
+    options: {
+      transactionalHonoursOptOut: boolean;
+      holdMarketing?: boolean;
+      now?: number;
+      /**
+       * Count marketing against the frequency cap as it moves to `sending` (`recipients[i]`: entry i's
+       * number, undefined for one not counted), refusing it `capped` past `maxPerRecipient` in the window.
+       */
+      frequencyCap?: {
+        maxPerRecipient: number;
+        windowMs: number;
+        recipients: ReadonlyArray<string | undefined>;
+      };
+    },
   ): Promise<TakeResult[]> {
     if (entries.length === 0) return [];
     const now = options.now ?? Date.now();
@@ -368,16 +381,21 @@ export class MessageStore {
       CONSUMER_GROUP,
       this.retentionSeconds,
       options.holdMarketing ? '1' : '0',
+      options.frequencyCap ? options.frequencyCap.maxPerRecipient : '',
+      options.frequencyCap ? options.frequencyCap.windowMs : 0,
     ];
-    for (const e of entries) {
+    entries.forEach((e, i) => {
+      const [rec] = this.contextKeys(e.ref);
       for (const key of this.contextKeys(e.ref)) args.push(kt.at(key));
+      const to = options.holdMarketing ? undefined : options.frequencyCap?.recipients[i];
       args.push(
         kt.at(e.stream),
         kt.at(this.keys.optOuts(e.ref.account)),
         kt.at(this.keys.credit(e.ref.account)),
+        kt.at(to !== undefined ? this.keys.frequency(e.ref.account, to) : rec),
         e.entryId,
       );
-    }
+    });
     const reply = replyArray(await scripts.take.run(this.redis, kt.keys, args));
     return entries.map((e, i) => {
       const status = str(reply[i * 6]) as TakeStatus;
@@ -671,6 +689,16 @@ export class MessageStore {
       ? this.keys.campaignFigures(accountId, campaignId)
       : this.keys.accountFigures(accountId);
     return toFigures(await this.redis.hgetall(key));
+  }
+
+  /** Marketing messages submitted to `to` for the account within the last `windowMs` (the frequency cap). */
+  async frequencyCount(
+    account: string,
+    to: string,
+    windowMs: number,
+    now: number = Date.now(),
+  ): Promise<number> {
+    return this.redis.zcount(this.keys.frequency(account, to), `(${now - windowMs}`, '+inf');
   }
 
   /** Entries waiting in an operator's lane (for the queue-full check and the depth metric). */
