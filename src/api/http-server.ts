@@ -11,6 +11,8 @@ import { RedisTokenBucket } from '../throttle/index.js';
 import { ApiError } from './errors.js';
 import { registerOptOutRoutes } from './optout-routes.js';
 import { CreditAccounts, registerCreditRoutes } from './credit.js';
+import { registerCampaignRoutes } from './campaign-routes.js';
+import { Campaigns } from '../campaign/index.js';
 import { applyStopMention, type OptOutList } from '../policy/index.js';
 import { validateMessage } from './message-input.js';
 
@@ -196,6 +198,19 @@ export class HttpApi {
       void reply.code(500).send(new ApiError(500, 'INTERNAL', 'internal error').body());
     });
 
+    registerCampaignRoutes(app, {
+      authenticate: (request) => this.authenticate(request),
+      campaigns: new Campaigns({
+        queue: deps.queue,
+        campaigns: deps.store.campaigns,
+        messages: deps.store.messages,
+      }),
+      ready: () => {
+        if (!this.accepting)
+          throw new ApiError(503, 'DRAINING', 'the gateway is shutting down: retry on another instance');
+        this.requireRedis();
+      },
+    });
     registerCreditRoutes(app, {
       authenticate: (request) => this.authenticate(request),
       config: deps.config,

@@ -155,6 +155,21 @@ export class MessageQueue {
     );
   }
 
+  /**
+   * The segments `message` would be sent in, its text shaped as enqueue shapes it (the STOP mention
+   * appended), without writing anything: a campaign's segment range and credits before launch. Throws as
+   * enqueue would (NO_ROUTE, a codec error); undefined when the text policy would refuse it.
+   */
+  segmentsOf(message: NewMessage): number | undefined {
+    const operatorId = this.selectOperator(message.to, message.from);
+    const operator = operatorId ? this.operators.get(operatorId) : undefined;
+    if (!operator) throw new QueueError('NO_ROUTE', `to: no route to ${message.to}`);
+    const shaped = this.options.text?.(message) ?? { ok: true, text: message.text };
+    if (!shaped.ok) return undefined;
+    const options = encodingOptionsFor(operator, this.accounts.get(message.account));
+    return splitMessage(shaped.text, { ...options, reference: 0 }).segments.length;
+  }
+
   /** Enqueue one message; throws its refusal (QueueError, CodecError) or a Redis failure. */
   async enqueue(message: NewMessage, now: number = Date.now()): Promise<EnqueueResult> {
     const outcome = await this.singles.add({ message, now });

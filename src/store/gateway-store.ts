@@ -3,6 +3,7 @@
 // binds, gathered parts, outbox and message lookups).
 import type { Redis } from 'ioredis';
 import { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
+import { CampaignStore } from './campaign-store.js';
 import { CreditStore } from './credit-store.js';
 import { RedisKeys } from './keys.js';
 import { MessageStore, type MessageStoreOptions } from './message-store.js';
@@ -22,6 +23,7 @@ export class GatewayStore {
   readonly mo: MoStore;
   readonly webhooks: WebhookStore;
   readonly credits: CreditStore;
+  readonly campaigns: CampaignStore;
 
   constructor(
     readonly redis: Redis,
@@ -34,6 +36,7 @@ export class GatewayStore {
     this.mo = new MoStore(redis, this.keys, this.messages.eventsMaxLen);
     this.webhooks = new WebhookStore(redis, this.keys);
     this.credits = new CreditStore(redis, this.keys);
+    this.campaigns = new CampaignStore(redis, this.keys, Math.round((options.retentionDays ?? 7) * 86_400));
   }
 
   /** Can a write succeed now? (The connection is up; a write may still fail, and says so.) */
