@@ -5,11 +5,13 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../../src/config/index.js';
+import smpp from 'smpp';
 import { runBalance } from '../../../src/cli/balance.js';
 import { CommandStatus } from '../../../src/smpp/pdu/index.js';
 import { uniquePrefix } from '../../helpers/redis.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { SmppPlatform } from '../../helpers/smpp-platform.js';
 
 let redis: TestRedis;
 const cleanup: Array<() => Promise<void>> = [];
@@ -157,6 +159,21 @@ describe('credit', () => {
     expect(await metric()).toBe(2);
     await waitFor(() => (lows().length > 1 ? true : undefined), 5000, 'the second webhook');
     expect(lows()).toHaveLength(2);
+  });
+
+  it('the SMPP server answers a submit_sm without credit ESME_RSUBMITFAIL', async () => {
+    const gw = await gateway({
+      accounts: accounts(1, { smpp: { systemId: 'acme', password: 'acme-pw' } }),
+      smppServer: { listen: '127.0.0.1:0' },
+    });
+    const client = await SmppPlatform.connect(gw.gateway.smppServer!.addresses.plain!.port);
+    cleanup.push(() => client.close());
+    expect((await client.bind('transceiver', 'acme', 'acme-pw')).command_status).toBe(0);
+    const submit = (n: number) =>
+      client.submit({ source_addr: 'ACME', destination_addr: `3361234000${n}`, short_message: 'Code 1' });
+    expect((await submit(1)).command_status).toBe(smpp.errors.ESME_ROK);
+    expect((await submit(2)).command_status).toBe(smpp.errors.ESME_RSUBMITFAIL);
+    expect((await balance(gw)).credits).toBe(0);
   });
 
   it('smpp-gateway balance and balance add, through the HTTP API', async () => {
