@@ -3,7 +3,7 @@
 // reverse, the ingresses first.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { HttpApi } from './api/index.js';
+import { CreditAccounts, HttpApi } from './api/index.js';
 import { parseListen, type Config } from './config/index.js';
 import { isDeliveryReceipt, parseReceipt, ReceiptCorrelator, StateNotifier } from './dlr/index.js';
 import { createLogger, type Logger } from './logging/index.js';
@@ -152,14 +152,26 @@ export class Gateway {
       // opt-out atomically, store.take).
       const campaignPolicy = new CampaignPolicy(createPolicyRules(config), {
         optOuts,
+        frequency: {
+          count: (account, to, windowMs) => store.messages.frequencyCount(account, to, windowMs),
+        },
         ...(this.options.policyShiftMs !== undefined ? { shiftMs: this.options.policyShiftMs } : {}),
       });
       this.policyHandle = campaignPolicy;
       const atEnqueue: PolicyCheck = (message, at) => campaignPolicy.atEnqueue(message, at);
       const atSend: PolicyCheck = (message, at) => campaignPolicy.atSend(message, at);
+      this.webhooks = new WebhookSender(store.webhooks, config.webhooks, { logger, metrics });
+      const credits = new CreditAccounts({
+        store: store.credits,
+        accounts: config.accounts,
+        metrics,
+        logger,
+        webhooks: this.webhooks,
+      });
       const queue = new MessageQueue(store.messages, config, selectOperator, atEnqueue, {
         text: (message) => campaignPolicy.text(message),
         metrics,
+        onCredit: (account, balance, lowAlert) => credits.charged(account, balance, lowAlert),
       });
       this.correlator = new ReceiptCorrelator(
         store.messages,
@@ -171,7 +183,6 @@ export class Gateway {
             : {}),
         },
       );
-      this.webhooks = new WebhookSender(store.webhooks, config.webhooks, { logger, metrics });
       this.notifier = new StateNotifier(store.messages, config.accounts, this.webhooks, {
         logger,
         consumer: this.instanceId,
@@ -261,6 +272,7 @@ export class Gateway {
         logger,
         selectOperator,
         optOuts,
+        credits,
         readiness: () => this.readiness(),
       });
       this.httpAddr = await this.http.listen();

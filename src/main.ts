@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The `smpp-gateway` command: dispatches to one module per command under src/cli.
+import { runBalance } from './cli/balance.js';
+import { runCampaign } from './cli/campaign.js';
 import { runConfigCheck } from './cli/config-check.js';
 import { processIo, type CliIo } from './cli/io.js';
 import { runPolicyCheck } from './cli/policy-check.js';
@@ -19,6 +21,9 @@ commands:
   preview --text T [--json]             encoding and segment analysis, without sending
   policy check --to N --class C [...]   may this be sent at that instant, and if not why and when next
   config check [FILE] [--json]          validate a configuration file
+  campaign create --name N --csv F ...  a campaign from a template and a CSV (status ID, cancel ID)
+  balance [--account A] [--json]        an account's credit, in segments
+  balance add ACCOUNT N                 top an account's credit up (admin key)
 
 Run "smpp-gateway <command> --help" for a command's options.
 `;
@@ -42,6 +47,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         `policy: unknown subcommand ${rest[0] ?? '(none)'}; expected "policy check --to N --class C"\n`,
       );
       return 2;
+    case 'campaign':
+      return runCampaign(rest, io);
+    case 'balance':
+      return runBalance(rest, io);
     case 'config':
       if (rest[0] === 'check') return runConfigCheck(rest.slice(1), io);
       io.stderr(`config: unknown subcommand ${rest[0] ?? '(none)'}; expected "config check [FILE]"\n`);

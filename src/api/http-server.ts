@@ -11,6 +11,9 @@ import type { GatewayStore, NewMessage } from '../store/index.js';
 import { RedisTokenBucket } from '../throttle/index.js';
 import { ApiError } from './errors.js';
 import { registerOptOutRoutes } from './optout-routes.js';
+import { CreditAccounts, registerCreditRoutes } from './credit.js';
+import { registerCampaignRoutes } from './campaign-routes.js';
+import { Campaigns } from '../campaign/index.js';
 import { applyStopMention, type OptOutList } from '../policy/index.js';
 import { parse as parseYaml } from 'yaml';
 import { validateMessage } from './message-input.js';
@@ -29,6 +32,8 @@ export interface HttpApiDeps {
   selectOperator: OperatorSelector;
   optOuts: OptOutList;
   readiness: () => Readiness;
+  /** Balance reads, top-ups and the low-balance alert; omitted: built here, without the alert's webhook. */
+  credits?: CreditAccounts;
 }
 
 /** Messages per `POST /v1/messages/batch`. */
@@ -86,7 +91,15 @@ export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof QueueError) {
     const status =
-      error.code === 'QUEUE_FULL' ? 429 : error.code === 'NO_ROUTE' ? 422 : error.retryable ? 503 : 400;
+      error.code === 'QUEUE_FULL'
+        ? 429
+        : error.code === 'NO_ROUTE'
+          ? 422
+          : error.code === 'INSUFFICIENT_CREDIT'
+            ? 402
+            : error.retryable
+              ? 503
+              : 400;
     const field = error.code === 'NO_ROUTE' ? 'to' : undefined;
     return new ApiError(
       status,
@@ -232,6 +245,31 @@ export class HttpApi {
       void reply.code(500).send(new ApiError(500, 'INTERNAL', 'internal error').body());
     });
 
+    registerCampaignRoutes(app, {
+      authenticate: (request) => this.authenticate(request),
+      campaigns: new Campaigns({
+        queue: deps.queue,
+        campaigns: deps.store.campaigns,
+        messages: deps.store.messages,
+      }),
+      ready: () => {
+        if (!this.accepting)
+          throw new ApiError(503, 'DRAINING', 'the gateway is shutting down: retry on another instance');
+        this.requireRedis();
+      },
+    });
+    registerCreditRoutes(app, {
+      authenticate: (request) => this.authenticate(request),
+      config: deps.config,
+      credits:
+        deps.credits ??
+        new CreditAccounts({
+          store: deps.store.credits,
+          accounts: deps.config.accounts,
+          metrics: deps.metrics,
+          logger: deps.logger,
+        }),
+    });
     registerOptOutRoutes(app, {
       authenticate: (request) => this.authenticate(request),
       optOuts: deps.optOuts,

@@ -3,3 +3,4 @@
 export { HttpApi, type HttpApiDeps, type Readiness } from './http-server.js';
 export { ApiError } from './errors.js';
 export { validateMessage, normaliseNumber, type MessageInput } from './message-input.js';
+export { CreditAccounts, type BalanceView } from './credit.js';

@@ -541,6 +541,11 @@ export const webhooksSchema = z
     path: ['retryInitialMs'],
   });
 
+/** Operators' own API keys: account-wide actions no account may take for itself (credit top-ups). */
+export const adminSchema = z.strictObject({
+  apiKeys: z.array(nonEmpty).default([]),
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // Root
 // ---------------------------------------------------------------------------------------------------------
@@ -564,6 +569,7 @@ export const configSchema = z
     shutdown: shutdownSchema.prefault({}),
     mo: moSchema.prefault({}),
     webhooks: webhooksSchema.prefault({}),
+    admin: adminSchema.prefault({}),
   })
   .transform(({ routes, ...rest }) => {
     // Omitted routes: everything goes to the first operator (the common single-operator setup).

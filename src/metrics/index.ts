@@ -175,6 +175,14 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  // --- Credit (SPEC §3 balance) ---
+  readonly creditLowAlerts = new Counter({
+    name: 'smppgw_credit_low_alerts_total',
+    help: 'Low-balance alerts fired (once per crossing of the threshold, re-armed by a top-up)',
+    labelNames: ['account'] as const,
+    registers: [this.registry],
+  });
+
   // --- Receipts and final states ---
   readonly receipts = new Counter({
     name: 'smppgw_receipts_total',

@@ -1,7 +1,8 @@
 // The campaign policy as the gateway enforces it: the one decision (`decide`) with the facts each stage
 // reads, built once at start. Enqueue asks `text` (the STOP mention, before the text is encoded) and then
-// `atEnqueue` (opt-out read from Redis, quiet hours at the instant the message would leave); the worker asks
-// `atSend` just before submission (its claim read the opt-out atomically already); `policy check` asks
+// `atEnqueue` (opt-out and the frequency-cap count read from Redis, quiet hours at the instant the message
+// would leave); the worker asks `atSend` just before submission (its claim reads the opt-out and counts the
+// cap atomically); `policy check` asks
 // `decide` with the facts it was given. Every answer is a `PolicyDecision`, which the queue reads as its
 // `PolicyVerdict`.
 import {
@@ -28,6 +29,11 @@ export interface PolicySubject {
 export interface CampaignPolicyDeps {
   /** The account's opt-out list (OptOutList); omitted: nobody is opted out at enqueue. */
   optOuts?: { has(account: string, number: string): Promise<boolean> };
+  /**
+   * Marketing messages submitted to a number within the last `windowMs` (MessageStore.frequencyCount);
+   * omitted: the cap is not read at enqueue (the worker's claim still counts and enforces it).
+   */
+  frequency?: { count(account: string, to: string, windowMs: number): Promise<number> };
   /**
    * Tests only: decide as if the clock read `at + shiftMs` (a test stands 5 s before a window opens without
    * waiting for a real morning); every instant of the answer is mapped back to the real clock.
@@ -61,7 +67,12 @@ export class CampaignPolicy {
       this.deps.optOuts !== undefined && (marketing || this.rules.transactionalHonoursOptOut)
         ? await this.deps.optOuts.has(message.account, message.to)
         : false;
-    return this.decide(message, at, { optedOut });
+    const cap = this.rules.frequencyCap;
+    const capCount =
+      marketing && cap && this.deps.frequency
+        ? await this.deps.frequency.count(message.account, message.to, cap.windowDays * 86_400_000)
+        : undefined;
+    return this.decide(message, at, { optedOut, ...(capCount !== undefined ? { capCount } : {}) });
   }
 
   /**

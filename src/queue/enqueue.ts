@@ -67,6 +67,11 @@ export interface MessageQueueOptions {
   text?: TextPolicy;
   /** `smppgw_policy_decisions_total{stage="enqueue"}`. */
   metrics?: GatewayMetrics;
+  /**
+   * An account's balance after a batch charged it, and whether this batch fired its low-balance alert
+   * (once per crossing, across instances: the flag is set in the enqueue script).
+   */
+  onCredit?: (account: string, balance: number, lowAlert: boolean) => void;
 }
 
 /** The metric labels of a verdict: decision and reason (`none` when sent). */
@@ -148,6 +153,21 @@ export class MessageQueue {
         Math.max(...items.map((item) => item.now)),
       ),
     );
+  }
+
+  /**
+   * The segments `message` would be sent in, its text shaped as enqueue shapes it (the STOP mention
+   * appended), without writing anything: a campaign's segment range and credits before launch. Throws as
+   * enqueue would (NO_ROUTE, a codec error); undefined when the text policy would refuse it.
+   */
+  segmentsOf(message: NewMessage): number | undefined {
+    const operatorId = this.selectOperator(message.to, message.from);
+    const operator = operatorId ? this.operators.get(operatorId) : undefined;
+    if (!operator) throw new QueueError('NO_ROUTE', `to: no route to ${message.to}`);
+    const shaped = this.options.text?.(message) ?? { ok: true, text: message.text };
+    if (!shaped.ok) return undefined;
+    const options = encodingOptionsFor(operator, this.accounts.get(message.account));
+    return splitMessage(shaped.text, { ...options, reference: 0 }).segments.length;
   }
 
   /** Enqueue one message; throws its refusal (QueueError, CodecError) or a Redis failure. */
@@ -255,15 +275,50 @@ export class MessageQueue {
         ...(message.id !== undefined ? { preallocated: true } : {}),
         ...(message.ingressId !== undefined ? { ingressId: message.ingressId } : {}),
       };
+      // Credit (SPEC §3): reserved in the enqueue script, item by item, for what is queued or scheduled.
+      const account = this.accounts.get(message.account);
+      if (!refused && account?.credits !== undefined) {
+        record.credit = {
+          charge: split.segments.length,
+          initial: account.credits,
+          threshold: account.lowBalanceThreshold,
+        };
+      }
       records.push(record);
       written.push({ plan, record, verdict });
     });
     const results = await this.store.write(records, now);
     const duplicates = await Promise.all(
-      results.map((r) => (r.written ? undefined : this.store.summary(r.duplicateOf))),
+      results.map((r) =>
+        r.written || r.duplicateOf === undefined ? undefined : this.store.summary(r.duplicateOf),
+      ),
     );
+    const balances = new Map<string, { balance: number; lowAlert: boolean }>();
     written.forEach(({ plan, record, verdict }, i) => {
       const result = results[i]!;
+      if (result.written && result.credit) {
+        const seen = balances.get(plan.message.account);
+        balances.set(plan.message.account, {
+          balance: result.credit.balance,
+          lowAlert: (seen?.lowAlert ?? false) || result.credit.lowAlert,
+        });
+      }
+      if (!result.written && result.insufficientCredit) {
+        const { balance, needed } = result.insufficientCredit;
+        this.options.metrics?.policyDecisions.inc({
+          stage: 'enqueue',
+          decision: 'refuse',
+          reason: 'INSUFFICIENT_CREDIT',
+        });
+        outcomes[plan.index] = {
+          ok: false,
+          error: new QueueError(
+            'INSUFFICIENT_CREDIT',
+            `account ${plan.message.account} has ${balance} credits left and the message needs ${needed}`,
+          ),
+        };
+        return;
+      }
       if (result.written && verdict) {
         this.options.metrics?.policyDecisions.inc({ stage: 'enqueue', ...verdictLabels(verdict) });
       }
@@ -285,7 +340,7 @@ export class MessageQueue {
       outcomes[plan.index] = {
         ok: true,
         result: {
-          id: result.duplicateOf,
+          id: result.duplicateOf!,
           state: first?.state ?? record.state,
           segments: first?.segments ?? plan.split.segments.length,
           encoding: (first?.encoding as SplitResult['encoding'] | undefined) ?? plan.split.encoding,
@@ -294,6 +349,8 @@ export class MessageQueue {
         },
       };
     });
+    for (const [account, { balance, lowAlert }] of balances)
+      this.options.onCredit?.(account, balance, lowAlert);
     return outcomes;
   }
 

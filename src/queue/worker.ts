@@ -281,19 +281,53 @@ export class OperatorWorker {
         );
       }
     });
+    const cap = this.deps.config.policy.frequencyCap;
     const [, claimed] = await Promise.all([
       store.settle(settles),
+      // The frequency cap is counted by this claim, atomically (docs/policy.md#frequency-cap).
       store.take(
         allowed.map((i) => entries[i]!),
-        { transactionalHonoursOptOut: this.deps.config.policy.transactionalHonoursOptOut },
+        {
+          transactionalHonoursOptOut: this.deps.config.policy.transactionalHonoursOptOut,
+          ...(cap
+            ? {
+                frequencyCap: {
+                  maxPerRecipient: cap.maxPerRecipient,
+                  windowMs: cap.windowDays * 86_400_000,
+                  recipients: allowed.map((i) => taken[i]!.context?.to),
+                },
+              }
+            : {}),
+        },
       ),
     ]);
     const result = [...taken];
     const gone: TakeResult = { status: 'settled', previous: '', attempts: 0, acceptedParts: [] };
     for (const i of held) result[i] = gone;
+    const capped: SettleItem[] = [];
     allowed.forEach((i, j) => {
-      result[i] = claimed[j]!;
+      const claim = claimed[j]!;
+      if (claim.status === 'capped' && cap) {
+        const entry = entries[i]!;
+        capped.push({
+          ref: entry.ref,
+          to: 'error',
+          error: {
+            stage: 'policy',
+            code: 'FREQUENCY_CAP',
+            message:
+              `to: ${claim.context?.to ?? ''} already had ${cap.maxPerRecipient} marketing messages in the ` +
+              `last ${cap.windowDays} days (at most ${cap.maxPerRecipient})`,
+          },
+          entry,
+        });
+        metrics?.policyDecisions.inc({ stage: 'send', decision: 'refuse', reason: 'FREQUENCY_CAP' });
+        this.log.info({ msgId: entry.ref.id, code: 'FREQUENCY_CAP' }, 'refused by policy at send time');
+        return;
+      }
+      result[i] = claim;
     });
+    if (capped.length > 0) await store.settle(capped);
     return result;
   }
 

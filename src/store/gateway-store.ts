@@ -4,6 +4,8 @@
 import type { Redis } from 'ioredis';
 import { IngressStore } from './ingress-store.js';
 import { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
+import { CampaignStore } from './campaign-store.js';
+import { CreditStore } from './credit-store.js';
 import { RedisKeys } from './keys.js';
 import { MessageStore, type MessageStoreOptions } from './message-store.js';
 import { MoStore } from './mo-store.js';
@@ -23,6 +25,8 @@ export class GatewayStore {
   readonly webhooks: WebhookStore;
   /** The aggregators' Redis ingress streams (docs/redis-ingress.md). */
   readonly ingress: IngressStore;
+  readonly credits: CreditStore;
+  readonly campaigns: CampaignStore;
 
   constructor(
     readonly redis: Redis,
@@ -35,6 +39,8 @@ export class GatewayStore {
     this.mo = new MoStore(redis, this.keys, this.messages.eventsMaxLen);
     this.webhooks = new WebhookStore(redis, this.keys);
     this.ingress = new IngressStore(redis, this.keys, this.messages.eventsMaxLen);
+    this.credits = new CreditStore(redis, this.keys);
+    this.campaigns = new CampaignStore(redis, this.keys, Math.round((options.retentionDays ?? 7) * 86_400));
   }
 
   /** Can a write succeed now? (The connection is up; a write may still fail, and says so.) */

@@ -52,6 +52,8 @@ export { Batcher, type FlushFn } from './batcher.js';
 export { RedisBucket, type BucketTake } from './token-bucket-store.js';
 export { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
 export { OptOutStore } from './opt-out-store.js';
+export { CreditStore } from './credit-store.js';
+export { CampaignStore, type CampaignRecord, type CampaignState } from './campaign-store.js';
 export { MoStore, type MoPartKey } from './mo-store.js';
 export { WebhookStore } from './webhook-store.js';
 export { RedisPlatformBinds, type PlatformBindsOptions } from './platform-binds.js';

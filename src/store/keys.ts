@@ -226,6 +226,26 @@ export class RedisKeys {
     return `${this.prefix}:acct:${accountId}:optouts`;
   }
 
+  /** The account's credit balance in segments (string, integer); absent: never used (the configured start). */
+  credit(accountId: string): string {
+    return `${this.prefix}:acct:${accountId}:credit`;
+  }
+
+  /** Set while the account's low-balance alert has fired (cleared by a top-up back over the threshold). */
+  creditLow(accountId: string): string {
+    return `${this.prefix}:acct:${accountId}:credit-low`;
+  }
+
+  /** Sorted set of the marketing messages submitted to a recipient (member id, score submission ms). */
+  frequency(accountId: string, to: string): string {
+    return `${this.prefix}:acct:${accountId}:freq:${to}`;
+  }
+
+  /** A campaign's record (hash). */
+  campaign(accountId: string, campaignId: string): string {
+    return `${this.prefix}:acct:${accountId}:campaign:${campaignId}`;
+  }
+
   /** Loop guard of a short code's auto-responder: set (NX, with the interval as TTL) per number replied to. */
   autoReplyGuard(shortCode: string, number: string): string {
     return `${this.prefix}:autoreply:${shortCode}:${number}`;

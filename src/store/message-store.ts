@@ -72,9 +72,22 @@ export interface NewRecord {
    * nowhere else, so the record stays as compact as before.
    */
   ingressId?: string;
+  /**
+   * The account has a credit balance: `charge` segments are reserved in the same call, or the message is
+   * not written (`insufficientCredit`). `initial` is the balance before any use (the configured credits),
+   * `threshold` the low-balance threshold.
+   */
+  credit?: { charge: number; initial: number; threshold?: number | undefined };
 }
 
-export type WriteOutcome = { written: true } | { written: false; duplicateOf: string };
+export type WriteOutcome =
+  | {
+      written: true;
+      /** Charged: the account's balance after this message, and whether it fired the low-balance alert. */
+      credit?: { balance: number; lowAlert: boolean };
+    }
+  | { written: false; duplicateOf: string; insufficientCredit?: undefined }
+  | { written: false; insufficientCredit: { balance: number; needed: number }; duplicateOf?: undefined };
 
 /** A stream entry the worker read: where it came from, and the message it names. */
 export interface HeldEntry {
@@ -89,7 +102,7 @@ export interface HeldEntry {
  * in EXPIRED; `lapsed` ended in QUIET_HOURS (its validity passed while quiet hours held it); `gone` and
  * `settled` have nothing left to send. The last four are acknowledged in the same call.
  */
-export type TakeStatus = 'gone' | 'settled' | 'expired' | 'lapsed' | 'optout' | 'check' | 'send';
+export type TakeStatus = 'gone' | 'settled' | 'expired' | 'lapsed' | 'optout' | 'check' | 'capped' | 'send';
 
 export interface TakeResult {
   status: TakeStatus;
@@ -279,6 +292,7 @@ export class MessageStore {
     if (records.length === 0) return [];
     const kt = new KeyTable(this.keys.notifications(0));
     const args: LuaArg[] = [now, this.retentionSeconds, this.eventsMaxLen, CLIENT_REF_TTL_SECONDS];
+    // The credit keys of an unlimited account are the record (never read: nothing is charged).
     for (const r of records) {
       const ref: MessageRef = { id: r.context.id, account: r.context.account };
       if (r.context.campaignId) ref.campaignId = r.context.campaignId;
@@ -305,6 +319,8 @@ export class MessageStore {
         kt.at(figC),
         kt.at(target),
         kt.at(cref),
+        kt.at(r.credit ? this.keys.credit(ref.account) : rec),
+        kt.at(r.credit ? this.keys.creditLow(ref.account) : rec),
         ref.id,
         kind,
         r.dueMs ?? 0,
@@ -317,12 +333,21 @@ export class MessageStore {
         member,
         (r.detail ?? '').replace(/[\t\n]/g, ' '),
         r.ingressId ?? '',
+        r.credit ? r.credit.charge : '',
+        r.credit ? r.credit.initial : '',
+        r.credit?.threshold !== undefined ? r.credit.threshold : '',
       );
     }
     const reply = replyArray(await scripts.enqueue.run(this.redis, kt.keys, args));
-    return records.map((r, i) => {
+    return records.map((r, i): WriteOutcome => {
       const out = str(reply[i]);
       if (out.startsWith('dup:')) return { written: false, duplicateOf: out.slice(4) };
+      if (out.startsWith('credit:')) {
+        return {
+          written: false,
+          insufficientCredit: { balance: Number(out.slice(7)), needed: r.credit?.charge ?? 0 },
+        };
+      }
       if (r.state === 'error') {
         this.final({
           id: r.context.id,
@@ -332,6 +357,10 @@ export class MessageStore {
           errorStage: 'policy',
           ...(r.error ? { code: r.error.code } : {}),
         });
+      }
+      if (out.startsWith('ok:')) {
+        const [, balance, fired] = out.split(':');
+        return { written: true, credit: { balance: Number(balance), lowAlert: fired === '1' } };
       }
       return { written: true };
     });
@@ -345,7 +374,20 @@ export class MessageStore {
    */
   async take(
     entries: readonly HeldEntry[],
-    options: { transactionalHonoursOptOut: boolean; holdMarketing?: boolean; now?: number },
+    options: {
+      transactionalHonoursOptOut: boolean;
+      holdMarketing?: boolean;
+      now?: number;
+      /**
+       * Count marketing against the frequency cap as it moves to `sending` (`recipients[i]`: entry i's
+       * number, undefined for one not counted), refusing it `capped` past `maxPerRecipient` in the window.
+       */
+      frequencyCap?: {
+        maxPerRecipient: number;
+        windowMs: number;
+        recipients: ReadonlyArray<string | undefined>;
+      };
+    },
   ): Promise<TakeResult[]> {
     if (entries.length === 0) return [];
     const now = options.now ?? Date.now();
@@ -357,11 +399,21 @@ export class MessageStore {
       CONSUMER_GROUP,
       this.retentionSeconds,
       options.holdMarketing ? '1' : '0',
+      options.frequencyCap ? options.frequencyCap.maxPerRecipient : '',
+      options.frequencyCap ? options.frequencyCap.windowMs : 0,
     ];
-    for (const e of entries) {
+    entries.forEach((e, i) => {
+      const [rec] = this.contextKeys(e.ref);
       for (const key of this.contextKeys(e.ref)) args.push(kt.at(key));
-      args.push(kt.at(e.stream), kt.at(this.keys.optOuts(e.ref.account)), e.entryId);
-    }
+      const to = options.holdMarketing ? undefined : options.frequencyCap?.recipients[i];
+      args.push(
+        kt.at(e.stream),
+        kt.at(this.keys.optOuts(e.ref.account)),
+        kt.at(this.keys.credit(e.ref.account)),
+        kt.at(to !== undefined ? this.keys.frequency(e.ref.account, to) : rec),
+        e.entryId,
+      );
+    });
     const reply = replyArray(await scripts.take.run(this.redis, kt.keys, args));
     return entries.map((e, i) => {
       const status = str(reply[i * 6]) as TakeStatus;
@@ -504,6 +556,7 @@ export class MessageStore {
         kt.at(this.keys.receiptDeadlines(shard)),
         kt.at(sched),
         kt.at(item.entry ? item.entry.stream : rec),
+        kt.at(this.keys.credit(item.ref.account)),
       );
       const member = item.schedule
         ? `${item.schedule.lane === 'transactional' ? 't' : 'm'}|${encodeRef(item.ref)}`
@@ -654,6 +707,16 @@ export class MessageStore {
       ? this.keys.campaignFigures(accountId, campaignId)
       : this.keys.accountFigures(accountId);
     return toFigures(await this.redis.hgetall(key));
+  }
+
+  /** Marketing messages submitted to `to` for the account within the last `windowMs` (the frequency cap). */
+  async frequencyCount(
+    account: string,
+    to: string,
+    windowMs: number,
+    now: number = Date.now(),
+  ): Promise<number> {
+    return this.redis.zcount(this.keys.frequency(account, to), `(${now - windowMs}`, '+inf');
   }
 
   /** Entries waiting in an operator's lane (for the queue-full check and the depth metric). */

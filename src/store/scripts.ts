@@ -47,6 +47,7 @@ export const scripts = {
   receipt: LuaScript.load('receipt', { lib: 'lib-record' }),
   settle: LuaScript.load('settle', { lib: 'lib-record' }),
   moveDue: LuaScript.load('move-due'),
+  creditAdd: LuaScript.load('credit-add'),
   trim: LuaScript.load('trim'),
   ingressSettle: LuaScript.load('ingress-settle'),
   tokenBucket: LuaScript.load('token-bucket'),

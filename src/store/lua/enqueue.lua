@@ -2,14 +2,21 @@
 -- scheduled-set member), its first event and its figures, atomically; the caller answers only after.
 -- Globals: ARGV[1] now ms ; ARGV[2] record retention s ; ARGV[3] events MAXLEN ; ARGV[4] clientRef TTL s
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per message, 6 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures (= account
+-- Per message, 8 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures (= account
 --   figures when none), target (operator stream, scheduled set, or the record when refused),
---   clientRef key (= the record when none)
--- Per message, 12 ARGV: id, target kind ("stream" | "scheduled" | "none"), due ms, state, error code,
+--   clientRef key (= the record when none), the account's credit balance, its low-balance flag
+-- Per message, 15 ARGV: id, target kind ("stream" | "scheduled" | "none"), due ms, state, error code,
 --   error message, k field, m field, valid-until ms ("" = none), queue member (stream ref or set member),
 --   detail ("" = none; the reason of a policy deferral, e.g. QUIET_HOURS), ingress entry id ("" = none;
---   written on the first event only, never in the record)
--- Returns per message one string: "ok" or "dup:<first id>".
+--   written on the first event only, never in the record), credits to reserve ("" = the account is
+--   unlimited), the account's configured credit (the balance when the key is absent), the low-balance
+--   threshold ("" = none)
+-- Credit: a message to queue or schedule is charged its segments from the balance, in the batch's order,
+--   or not written at all when they do not fit (the caller refuses it INSUFFICIENT_CREDIT); the amount is
+--   kept in the record's `cr` field, which lib-record's set_state gives back on a production error or a
+--   cancel. The first charge that leaves the balance under the threshold sets the flag: the alert fires once.
+-- Returns per message one string: "ok", "ok:<balance>:<1 when the low-balance alert fires, else 0>" when
+--   charged, "credit:<balance>" when refused for lack of credit, or "dup:<first id>".
 local now = tonumber(ARGV[1])
 local retention = tonumber(ARGV[2])
 local maxlen = tonumber(ARGV[3])
@@ -18,25 +25,44 @@ local out = {}
 local ai = 5
 while ai <= #ARGV do
   local rec, ev, figA, figC, target, cref = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5)
-  ai = ai + 6
+  local credit, low = K(ai + 6), K(ai + 7)
+  ai = ai + 8
   local id, kind, due, state = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3]
   local code, msg, kf, mf, vu, member = ARGV[ai + 4], ARGV[ai + 5], ARGV[ai + 6], ARGV[ai + 7], ARGV[ai + 8], ARGV[ai + 9]
   local detail, ingressId = ARGV[ai + 10], ARGV[ai + 11]
-  ai = ai + 12
+  local charge, initial, threshold = ARGV[ai + 12], ARGV[ai + 13], ARGV[ai + 14]
+  ai = ai + 15
   local first = nil
-  if cref ~= rec then
-    first = redis.call("GET", cref)
-    if not first then redis.call("SET", cref, id, "EX", refTtl) end
+  if cref ~= rec then first = redis.call("GET", cref) end
+  local reply = "ok"
+  local refused = false
+  if not first and charge ~= "" and state ~= "error" then
+    local balance = tonumber(redis.call("GET", credit)) or tonumber(initial) or 0
+    local need = tonumber(charge)
+    if balance < need then
+      refused = true
+      reply = "credit:" .. balance
+    else
+      balance = balance - need
+      redis.call("SET", credit, balance)
+      local fired = 0
+      if threshold ~= "" and balance < tonumber(threshold) and redis.call("SET", low, "1", "NX") then fired = 1 end
+      reply = "ok:" .. balance .. ":" .. fired
+    end
   end
   if first then
     out[#out + 1] = "dup:" .. first
+  elseif refused then
+    out[#out + 1] = reply
   else
+    if cref ~= rec then redis.call("SET", cref, id, "EX", refTtl) end
     local k = parse_k(kf)
     local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1]}
     local line = state .. "\t" .. now .. "\t" .. code .. "\t" .. detail
     local args = {"st", state, "h", line, "k", kf, "m", mf}
     if vu ~= "" then args[#args + 1] = "vu"; args[#args + 1] = vu end
     if detail ~= "" then args[#args + 1] = "dt"; args[#args + 1] = detail end
+    if reply ~= "ok" then args[#args + 1] = "cr"; args[#args + 1] = charge end
     local err = nil
     if state == "error" then
       err = {stage = "policy", code = code, message = msg}
@@ -55,7 +81,7 @@ while ai <= #ARGV do
       redis.call("ZADD", target, tonumber(due), member)
     end
     event(c, k, state, err, detail, ingressId)
-    out[#out + 1] = "ok"
+    out[#out + 1] = reply
   end
 end
 fig_flush()

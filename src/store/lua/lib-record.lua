@@ -10,8 +10,12 @@
 --   at  submit attempts       ac  parts accepted      cf  parts confirmed by a receipt
 --   a<n> SMSC id of part n    r<n> receipt of part n "stat<TAB>err<TAB>at"
 --   er  error "stage<TAB>code<TAB>message"             dt  detail ("unconfirmed", "final", a reason)
+--   cr  credits reserved at enqueue and not yet given back (absent: an unlimited account)
 --
--- c (per message): {rec, ev, figA, figC, dl, now, maxlen, retention, notify}; k: parse_k(record's k field).
+-- c (per message): {rec, ev, figA, figC, dl, now, maxlen, retention, notify, credit}; k: parse_k(record's k
+-- field). c.credit: the account's credit balance, passed by the scripts whose moves can give credit back
+-- (settle, take): the segments reserved at enqueue (field `cr`) return to it on a production error (stage
+-- policy or submit) or a cancel, in the same call as the state change, once (the field is then removed).
 -- c.notify: the shard's notification stream, KEYS[1] of every script that changes a state.
 -- A record has no TTL while its message is live: it expires `retention` seconds after a settled state.
 
@@ -86,6 +90,14 @@ local function set_state(c, k, history, from, to, err, detail, deadlineMs, extra
   if extra then for i = 1, #extra do args[#args + 1] = extra[i] end end
   redis.call("HSET", c.rec, unpack(args))
   if SETTLED[to] and not SETTLED[from] then redis.call("EXPIRE", c.rec, c.retention) end
+  -- Credit back: nothing was produced (a production error, not a delivery error) or it was cancelled.
+  if c.credit and from ~= "delivered" and (to == "cancelled" or (to == "error" and err and err.stage ~= "receipt")) then
+    local cr = redis.call("HGET", c.rec, "cr")
+    if cr then
+      redis.call("INCRBY", c.credit, tonumber(cr))
+      redis.call("HDEL", c.rec, "cr")
+    end
+  end
   event(c, k, to, err, detail)
 
   -- Figures (SPEC §3 campaign statistics): production, delivery, confirmation, errors by code.

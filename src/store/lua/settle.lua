@@ -4,8 +4,9 @@
 -- retry and the receipt timeout all pass here.
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] consumer group ; ARGV[4] record retention s
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per message, 7 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures, receipt deadline
---   set, scheduled set (= the record when not scheduling), stream of the held entry (= the record when none)
+-- Per message, 8 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures, receipt deadline
+--   set, scheduled set (= the record when not scheduling), stream of the held entry (= the record when none),
+--   the account's credit balance (reserved credit given back on a production error or a cancel)
 -- Per message, 9 ARGV: new state, error stage ("" = none), error code, error message, detail, due ms
 --   ("0" = not scheduled), scheduled-set member, stream entry id ("" = none), attempts ("" = unchanged)
 -- Returns per message 2 values: 1 when the state changed else 0, previous state ("" = no record).
@@ -17,7 +18,8 @@ local retention = tonumber(ARGV[4])
 local ai = 5
 while ai <= #ARGV do
   local rec, ev, figA, figC, dl, sched, stream = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5), K(ai + 6)
-  ai = ai + 7
+  local credit = K(ai + 7)
+  ai = ai + 8
   local to, stage, code, msg, detail, due, member, entry, attempts = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2],
     ARGV[ai + 3], ARGV[ai + 4], ARGV[ai + 5], ARGV[ai + 6], ARGV[ai + 7], ARGV[ai + 8]
   ai = ai + 9
@@ -36,7 +38,7 @@ while ai <= #ARGV do
       local err = nil
       if stage ~= "" then err = {stage = stage, code = code, message = msg} end
       local k = parse_k(f[3])
-      local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1]}
+      local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1], credit = credit}
       set_state(c, k, f[2], current, to, err, detail, 0)
       if due ~= "0" then redis.call("ZADD", sched, tonumber(due), member) end
       if attempts ~= "" then redis.call("HSET", rec, "at", attempts) end

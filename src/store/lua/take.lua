@@ -5,13 +5,21 @@
 -- it comes back as "check", state untouched and entry pending, for the worker to ask the campaign policy
 -- (quiet hours) first and then claim what may go with a second call without "hold".
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] "1" when transactional honours opt-outs ;
---   ARGV[4] consumer group ; ARGV[5] record retention s ; ARGV[6] "1": hold marketing for the policy
+--   ARGV[4] consumer group ; ARGV[5] record retention s ; ARGV[6] "1": hold marketing for the policy ;
+--   ARGV[7] frequency cap: most marketing messages per recipient in the window ("" = no cap) ;
+--   ARGV[8] the cap's rolling window, ms
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per entry, 6 key indexes into KEYS (every distinct key is passed once): record, account events stream,
---   account figures, campaign figures, the stream the--   entry was read from, the account's opt-out hash
+-- Per entry, 7 key indexes into KEYS (every distinct key is passed once): record, account events stream,
+--   account figures, campaign figures, the stream the entry was read from, the account's opt-out hash,
+--   the account's credit balance (an expired message's reserved credit goes back), the recipient's
+--   frequency set (= the record when not counted: no cap, transactional, or the first, holding call)
 -- Per entry, 1 ARGV: the stream entry id
+-- Frequency cap: a marketing message moving to `sending` is counted in its recipient's set (member the id,
+--   score now; the set expires a window after its last member); when the set already holds the cap within
+--   the window (this message not among them: a retry counts once), it is left as it is, "capped", for the
+--   worker to refuse FREQUENCY_CAP. Counted here, atomically, so instances sending concurrently never pass it.
 -- Returns per entry 6 values: status ("gone" | "settled" | "expired" | "lapsed" | "optout" | "check" |
---   "send"), previous state, m field, attempts, accepted parts as "1,3" (parts already accepted by the
+--   "capped" | "send"), previous state, m field, attempts, accepted parts as "1,3" (parts already accepted by the
 --   SMSC: a taken-over message), k field.
 -- Expiry: a message whose validity passed ends in error EXPIRED (stage submit), except one the policy was
 -- holding (still `scheduled`, its detail the deferral's reason): its wait for the window used up its
@@ -23,11 +31,14 @@ local group = ARGV[4]
 local out = {}
 local retention = tonumber(ARGV[5])
 local hold = ARGV[6] == "1"
+local capMax = tonumber(ARGV[7])
+local capWindow = tonumber(ARGV[8]) or 0
 local HELD = {QUIET_HOURS = true, HOLIDAY = true}
-local ai = 7
+local ai = 9
 while ai <= #ARGV do
   local rec, ev, figA, figC, stream, optouts = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5)
-  ai = ai + 6
+  local credit, freq = K(ai + 6), K(ai + 7)
+  ai = ai + 8
   local entry = ARGV[ai]
   ai = ai + 1
   local f = redis.call("HMGET", rec, "st", "h", "k", "m", "vu", "at", "dt")
@@ -39,7 +50,7 @@ while ai <= #ARGV do
     status = "settled"
   else
     local k = parse_k(f[3])
-    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1]}
+    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1], credit = credit}
     if state == "sending" then
       -- Taken over from a consumer that died: its accepted parts must not be sent again.
       local parts = {}
@@ -61,7 +72,16 @@ while ai <= #ARGV do
     elseif hold and k.class == "marketing" then
       status = "check"
     else
-      set_state(c, k, f[2], state, "sending", nil, "", 0)
+      if capMax and freq ~= rec and k.class == "marketing" then
+        redis.call("ZREMRANGEBYSCORE", freq, "-inf", now - capWindow)
+        if redis.call("ZSCORE", freq, k.id) or redis.call("ZCARD", freq) < capMax then
+          redis.call("ZADD", freq, now, k.id)
+          redis.call("PEXPIRE", freq, capWindow)
+        else
+          status = "capped"
+        end
+      end
+      if status == "send" then set_state(c, k, f[2], state, "sending", nil, "", 0) end
     end
   end
   if status == "gone" or status == "settled" or status == "expired" or status == "lapsed" then
@@ -69,7 +89,7 @@ while ai <= #ARGV do
   end
   out[#out + 1] = status
   out[#out + 1] = state or ""
-  local live = status == "send" or status == "optout" or status == "check"
+  local live = status == "send" or status == "optout" or status == "check" or status == "capped"
   out[#out + 1] = live and f[4] or ""
   out[#out + 1] = f[6] or "0"
   out[#out + 1] = accepted

@@ -272,6 +272,7 @@ describe('loadConfig', () => {
         'ORANGE_PASSWORD',
         'SFR_SYSTEM_ID',
         'SFR_PASSWORD',
+        'SMPPGW_ADMIN_KEY',
       ].map((k, i) => [k, `v${i}`]),
     );
     const warnings: ConfigIssue[] = [];
