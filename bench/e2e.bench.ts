@@ -15,7 +15,9 @@
 //   BENCH_LATENCY_N [BENCH_N], BENCH_LATENCY_RATE [half of workload a], BENCH_LATENCY_TICK_MS [5],
 //   BENCH_MEMORY_N [200000], BENCH_MILLION=1 (daemon RSS with BENCH_MILLION_N [1000000] queued: minutes),
 //   BENCH_SINK_N [2000000], BENCH_SHARED [../shared/bench], BENCH_BUILD [/tmp/smpp-bench-build],
-//   BENCH_WRITE_SVG=0 (leave docs/performance.svg alone), BENCH_KEEP=1 (keep the work folder and its logs).
+//   BENCH_WRITE_SVG=0 (leave docs/performance.svg alone), BENCH_KEEP=1 (keep the work folder and its logs),
+//   BENCH_CPU_PROF=1 (a --cpu-prof profile of each daemon in <work folder>/profiles, kept; summarise one
+//   with `node --import tsx bench/lib/profile-top.ts FILE`).
 import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -75,6 +77,13 @@ const SECTIONS = new Set(
   (process.env.BENCH_ONLY ?? 'sink,e2e,kannel,ingress,latency,memory').split(',').map((s) => s.trim()),
 );
 if (process.env.BENCH_KANNEL === '0') SECTIONS.delete('kannel');
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+let workDir = '';
+/** node options for a daemon: with BENCH_CPU_PROF=1, a V8 CPU profile per daemon, written when it stops. */
+function profiling(name: string): string[] {
+  if (!CPU_PROF) return [];
+  return ['--cpu-prof', '--cpu-prof-dir', join(workDir, 'profiles'), '--cpu-prof-name', `${name}.cpuprofile`];
+}
 
 // 70 GSM-7 characters, one segment; 400 characters, three segments of 153 (the Kannel script's long text).
 const TEXT_70 = 'Hello, this is a short GSM-7 benchmark message from smpp-gateway.'.padEnd(70, '.');
@@ -456,6 +465,7 @@ async function endToEnd(dir: string, redis: RedisServer, w: Workload): Promise<v
     gateway = await Gateway.start(ROOT, {
       dir,
       name: `gateway-${w.key}`,
+      nodeArgs: profiling(`gateway-${w.key}`),
       redisUrl: redis.url,
       keyPrefix: `bench${w.key}${process.pid}`,
       smscPort: sink.port,
@@ -685,6 +695,7 @@ async function ingress(dir: string, redis: RedisServer): Promise<void> {
   const gateway = await Gateway.start(ROOT, {
     dir,
     name: 'gateway-ingress',
+    nodeArgs: profiling('gateway-ingress'),
     redisUrl: redis.url,
     keyPrefix: prefix,
     smscPort: unreachable,
@@ -805,6 +816,7 @@ async function latency(dir: string, redis: RedisServer, fraction: number, total:
     gateway = await Gateway.start(ROOT, {
       dir,
       name: `gateway-latency-${fraction}`,
+      nodeArgs: profiling(`gateway-latency-${fraction}`),
       redisUrl: redis.url,
       keyPrefix: `benchl${process.pid}`,
       smscPort: port,
@@ -932,6 +944,7 @@ async function memoryFigures(dir: string, redis: RedisServer): Promise<void> {
   const gateway = await Gateway.start(ROOT, {
     dir,
     name: 'gateway-memory',
+    nodeArgs: profiling('gateway-memory'),
     redisUrl: redis.url,
     keyPrefix: `benchm${process.pid}`,
     smscPort: await freePort(),
@@ -1077,6 +1090,7 @@ function git(...args: string[]): string {
 async function main(): Promise<void> {
   installExitHandlers();
   const dir = mkdtempSync(join(os.tmpdir(), 'smppgw-e2e-'));
+  workDir = dir;
   note(`e2e benchmark: N=${N}, reps ${REPS}, work files in ${dir}`);
   let redis: RedisServer;
   try {
@@ -1129,7 +1143,8 @@ async function main(): Promise<void> {
   );
   writeChart(machine);
   process.stderr.write(`\n${table()}\n\n`);
-  if (failures === 0 && process.env.BENCH_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
+  if (failures === 0 && process.env.BENCH_KEEP !== '1' && !CPU_PROF)
+    rmSync(dir, { recursive: true, force: true });
   else note(`work files (configs, logs) kept in ${dir}`);
   process.exitCode = failures === 0 ? 0 : 1;
 }

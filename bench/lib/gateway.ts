@@ -21,6 +21,8 @@ export interface GatewayOptions {
   /** Also declare smppServer.listen on this port (the SMPP server ingress, when it exists). */
   smppServerPort?: number;
   maxDepth?: number;
+  /** Extra node options for the daemon (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 export function gatewayConfig(o: GatewayOptions, httpPort: number): string {
@@ -79,7 +81,7 @@ export class Gateway {
     const proc = await Proc.start(
       `gateway(${o.name})`,
       process.execPath,
-      [main, 'start', '--config', configFile],
+      [...(o.nodeArgs ?? []), main, 'start', '--config', configFile],
       { logFile: join(o.dir, `${o.name}.log`), cwd: o.dir, env: { ...process.env, LOG_LEVEL: 'warn' } },
     );
     try {
