@@ -216,6 +216,11 @@ interface Injection {
   firstError?: string;
 }
 
+/** The daemon is shutting down though we did not stop it: say so plainly. */
+function outsideStop(gateway: Gateway): string {
+  return `${gateway.proc.name} is shutting down (503 DRAINING) though the benchmark did not stop it: something else on this machine sent it SIGTERM or SIGINT${gateway.proc.running ? '' : ' (it has exited)'}`;
+}
+
 /** `total` messages in batches of `batch`, `concurrency` requests in flight; time from the first write. */
 async function injectBatches(
   gateway: Gateway,
@@ -243,6 +248,7 @@ async function injectBatches(
         if (response.status !== 202) {
           result.refused += size;
           result.firstError ??= `HTTP ${response.status}: ${response.body.slice(0, 200)}`;
+          if (response.body.includes('"DRAINING"')) throw new Error(outsideStop(gateway));
           continue;
         }
         const counted = countBatch(response.body);
@@ -281,6 +287,7 @@ async function injectSingles(
         else {
           result.refused++;
           result.firstError ??= `HTTP ${response.status}: ${response.body.slice(0, 200)}`;
+          if (response.body.includes('"DRAINING"')) throw new Error(outsideStop(gateway));
         }
       }
     } finally {
