@@ -346,6 +346,9 @@ async function end(
     // Share of one core the daemon used over the window: near 1.0, its one JS thread is the bound.
     nodeCores: round(node / ((at - start.at) / 1000), 2),
     redisCpuUsPerMsg: perMessage(redisCpu),
+    // AOF rewrites (forked children) when one fell in the window: a cost of persistence, but in bursts.
+    redisAofRewriteCpuUsPerMsg: perMessage(snapshot.childrenCpu - start.redis.childrenCpu),
+    // From /proc, as a cross-check of INFO cpu.
     redisProcessCpuUsPerMsg: perMessage(redis.processCpu() - start.redisProcess),
     redisCmdsPerMsg: round(commands.total / messages, 2),
     topCommands: Object.fromEntries(
@@ -1103,7 +1106,7 @@ function writeChart(machine: Record<string, unknown>): void {
   if (process.env.BENCH_WRITE_SVG === '0' || !SECTIONS.has('e2e')) return;
   const svg = barChart(
     'smpp-gateway against Kannel 1.4.5, end to end',
-    `${N} messages, window ${WINDOW}, 1 bind, C sink, Redis AOF everysec; ${String(machine.cpus)} cores, ${String(machine.date)}`,
+    `${N} messages, window ${WINDOW}, 1 bind, C sink, Redis AOF everysec; ${String(machine.cpus)} cores, load ${(machine.loadAverageAtStart as number[])[0]}, ${String(machine.date)}`,
     WORKLOADS.map((w) => ({
       label: w.label,
       gateway: gatewayRates[w.key],

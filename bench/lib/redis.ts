@@ -115,7 +115,10 @@ function parse(buffer: Buffer, start: number): { value: Resp; end: number } | un
 
 /** What Redis did between two snapshots. */
 export interface RedisSnapshot {
+  /** used_cpu_sys + used_cpu_user: the server process, its threads included. */
   cpu: number;
+  /** The same for the children it forked (AOF rewrites), apart: they come in bursts. */
+  childrenCpu: number;
   commands: Map<string, number>;
   usedMemory: number;
 }
@@ -190,12 +193,8 @@ export class RedisServer {
     }
     const used = (name: string) => Number(cpu.get(name) ?? 0);
     return {
-      // The server's own threads plus any child (AOF rewrite) it forked meanwhile.
-      cpu:
-        used('used_cpu_sys') +
-        used('used_cpu_user') +
-        used('used_cpu_sys_children') +
-        used('used_cpu_user_children'),
+      cpu: used('used_cpu_sys') + used('used_cpu_user'),
+      childrenCpu: used('used_cpu_sys_children') + used('used_cpu_user_children'),
       commands,
       usedMemory: Number(memory.get('used_memory') ?? 0),
     };
