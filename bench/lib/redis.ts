@@ -1,0 +1,243 @@
+// The benchmark's own redis-server (a free port, a temporary directory, AOF on with fsync every second, as the
+// daemon runs it) and a minimal RESP client for INFO and a few admin commands. The client is written here, not
+// taken from the daemon, so the benchmark depends on nothing inside it.
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { Proc, cpuSeconds, freePort, until } from './proc.js';
+
+export type Resp = string | number | null | Resp[] | Error;
+
+/** RESP2 over one connection, one command at a time (enough for INFO and admin commands). */
+export class RespClient {
+  private buffer: Buffer = Buffer.alloc(0);
+  private readonly pending: Array<{ resolve: (value: Resp) => void; reject: (error: Error) => void }> = [];
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      for (;;) {
+        const parsed = parse(this.buffer, 0);
+        if (!parsed) break;
+        this.buffer = this.buffer.subarray(parsed.end);
+        this.pending.shift()?.resolve(parsed.value);
+      }
+    });
+    socket.on('error', (error) => {
+      for (const waiter of this.pending.splice(0)) waiter.reject(error);
+    });
+    socket.on('close', () => {
+      for (const waiter of this.pending.splice(0)) waiter.reject(new Error('redis connection closed'));
+    });
+  }
+
+  static async connect(port: number, timeoutMs = 5000): Promise<RespClient> {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`redis 127.0.0.1:${port}: connect timeout`)),
+        timeoutMs,
+      );
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+    return new RespClient(socket);
+  }
+
+  async command(...args: string[]): Promise<Resp> {
+    let out = `*${args.length}\r\n`;
+    for (const arg of args) out += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
+    const reply = await new Promise<Resp>((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.socket.write(out);
+    });
+    if (reply instanceof Error) throw reply;
+    return reply;
+  }
+
+  /** INFO <section> as a map of field → value. */
+  async info(section: string): Promise<Map<string, string>> {
+    const text = String(await this.command('INFO', section));
+    const fields = new Map<string, string>();
+    for (const line of text.split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1));
+    }
+    return fields;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function parse(buffer: Buffer, start: number): { value: Resp; end: number } | undefined {
+  const eol = buffer.indexOf('\r\n', start);
+  if (eol < 0) return undefined;
+  const type = String.fromCharCode(buffer[start]!);
+  const head = buffer.toString('utf8', start + 1, eol);
+  switch (type) {
+    case '+':
+      return { value: head, end: eol + 2 };
+    case '-':
+      return { value: new Error(head), end: eol + 2 };
+    case ':':
+      return { value: Number(head), end: eol + 2 };
+    case '$': {
+      const length = Number(head);
+      if (length < 0) return { value: null, end: eol + 2 };
+      if (buffer.length < eol + 2 + length + 2) return undefined;
+      return { value: buffer.toString('utf8', eol + 2, eol + 2 + length), end: eol + 2 + length + 2 };
+    }
+    case '*': {
+      const count = Number(head);
+      if (count < 0) return { value: null, end: eol + 2 };
+      const items: Resp[] = [];
+      let at = eol + 2;
+      for (let i = 0; i < count; i++) {
+        const item = parse(buffer, at);
+        if (!item) return undefined;
+        items.push(item.value);
+        at = item.end;
+      }
+      return { value: items, end: at };
+    }
+    default:
+      throw new Error(`unexpected RESP type ${JSON.stringify(type)}`);
+  }
+}
+
+/** What Redis did between two snapshots. */
+export interface RedisSnapshot {
+  /** used_cpu_sys + used_cpu_user: the server process, its threads included. */
+  cpu: number;
+  /** The same for the children it forked (AOF rewrites), apart: they come in bursts. */
+  childrenCpu: number;
+  commands: Map<string, number>;
+  usedMemory: number;
+}
+
+// The benchmark's own commands, left out of the per-message count (the daemon sends none of them while it runs).
+const OWN_COMMANDS = new Set(['info', 'config', 'ping', 'flushall', 'shutdown']);
+
+export class RedisServer {
+  private constructor(
+    readonly proc: Proc,
+    readonly port: number,
+    readonly client: RespClient,
+    readonly version: string,
+  ) {}
+
+  static async start(dir: string): Promise<RedisServer> {
+    const dataDir = join(dir, 'redis');
+    mkdirSync(dataDir, { recursive: true });
+    const port = await freePort();
+    // The daemon's own managed server runs with these settings; `save ""`: the AOF is the persistence.
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--protected-mode',
+      'yes',
+      '--dir',
+      dataDir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+      '--logfile',
+      '',
+    ];
+    const proc = await Proc.start('redis-server', 'redis-server', args, { logFile: join(dir, 'redis.log') });
+    const client = await until(
+      'redis-server to answer PING',
+      async () => {
+        const c = await RespClient.connect(port, 500);
+        await c.command('PING');
+        return c;
+      },
+      10_000,
+    );
+    const version = (await client.info('server')).get('redis_version') ?? '?';
+    return new RedisServer(proc, port, client, version);
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}/0`;
+  }
+
+  async snapshot(): Promise<RedisSnapshot> {
+    const [cpu, stats, memory] = [
+      await this.client.info('cpu'),
+      await this.client.info('commandstats'),
+      await this.client.info('memory'),
+    ];
+    const commands = new Map<string, number>();
+    for (const [key, value] of stats) {
+      const calls = /calls=(\d+)/.exec(value);
+      const name = key.replace(/^cmdstat_/, '');
+      if (calls && !OWN_COMMANDS.has(name.split('|')[0]!)) commands.set(name, Number(calls[1]));
+    }
+    const used = (name: string) => Number(cpu.get(name) ?? 0);
+    return {
+      cpu: used('used_cpu_sys') + used('used_cpu_user'),
+      childrenCpu: used('used_cpu_sys_children') + used('used_cpu_user_children'),
+      commands,
+      usedMemory: Number(memory.get('used_memory') ?? 0),
+    };
+  }
+
+  /** The process's own CPU (from /proc), as a cross-check of INFO cpu. */
+  processCpu(): number {
+    return cpuSeconds(this.proc.pid);
+  }
+
+  async totalCommands(): Promise<number> {
+    return Number((await this.client.info('stats')).get('total_commands_processed') ?? 0);
+  }
+
+  async flushAll(): Promise<void> {
+    await this.client.command('FLUSHALL');
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.client.command('SHUTDOWN', 'NOSAVE');
+    } catch {
+      // the connection closes as the server exits
+    }
+    this.client.close();
+    await this.proc.stop(5000);
+  }
+}
+
+/** Commands between two snapshots: the total and the most called. */
+export function commandDelta(
+  before: RedisSnapshot,
+  after: RedisSnapshot,
+): { total: number; byCommand: Array<[string, number]> } {
+  const byCommand: Array<[string, number]> = [];
+  let total = 0;
+  for (const [name, calls] of after.commands) {
+    const delta = calls - (before.commands.get(name) ?? 0);
+    if (delta > 0) {
+      byCommand.push([name, delta]);
+      total += delta;
+    }
+  }
+  byCommand.sort((a, b) => b[1] - a[1]);
+  return { total, byCommand };
+}
