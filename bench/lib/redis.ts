@@ -156,6 +156,8 @@ export class RedisServer {
       '',
       '--maxmemory-policy',
       'noeviction',
+      '--hash-max-listpack-value',
+      '1024',
       '--daemonize',
       'no',
       '--logfile',

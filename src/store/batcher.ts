@@ -14,6 +14,8 @@ export class Batcher<T, R> {
   private queue: Array<Pending<T, R>> = [];
   private scheduled = false;
   private inFlight = 0;
+  private readonly flushes = new Set<Promise<unknown>>();
+  private last: Promise<unknown> = Promise.resolve();
   private readonly maxItems: number;
   private readonly maxConcurrent: number;
 
@@ -26,7 +28,7 @@ export class Batcher<T, R> {
   }
 
   add(item: T): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
+    const result = new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       if (this.queue.length >= this.maxItems) this.drain();
       else if (!this.scheduled) {
@@ -37,6 +39,13 @@ export class Batcher<T, R> {
         });
       }
     });
+    this.last = result;
+    return result;
+  }
+
+  /** Resolves once every item added so far has been flushed (whatever its outcome). */
+  async flushed(): Promise<void> {
+    await Promise.allSettled([...this.flushes, this.last]);
   }
 
   /** Items waiting for or inside a flush. */
@@ -56,15 +65,17 @@ export class Batcher<T, R> {
       } catch (error) {
         flushed = Promise.reject(error);
       }
-      flushed
+      const done = flushed
         .then(
           (results) => batch.forEach((p, i) => p.resolve(results[i] as R)),
           (error: unknown) => batch.forEach((p) => p.reject(error)),
         )
         .finally(() => {
           this.inFlight -= 1;
+          this.flushes.delete(done);
           this.drain();
         });
+      this.flushes.add(done);
     }
   }
 }

@@ -491,6 +491,22 @@ export class MessageStore {
   }
 
   private async receiptBatch(receipts: ReceiptInput[], now: number = Date.now()): Promise<ReceiptResult[]> {
+    const results = await this.correlate(receipts, now);
+    const unknown = receipts.map((r, i) => ({ r, i })).filter(({ i }) => results[i] === 'unknown');
+    if (unknown.length === 0) return results;
+    // A receipt read in the same socket read as its submit_sm_resp reaches Redis before that part's
+    // acceptance (both wait for the same turn of the event loop): once the acceptances already on their
+    // way are written, look again, rather than hold it for the sweep.
+    await this.acceptBatcher.flushed();
+    const again = await this.correlate(
+      unknown.map(({ r }) => r),
+      now,
+    );
+    unknown.forEach(({ i }, j) => (results[i] = again[j]!));
+    return results;
+  }
+
+  private async correlate(receipts: ReceiptInput[], now: number): Promise<ReceiptResult[]> {
     // One MGET finds every receipt's part, trying each id's canonical forms in order.
     const forms = receipts.map((r) => smscIdForms(r.smscId, r.format));
     const lookups = receipts.flatMap((r, i) => forms[i]!.map((f) => this.keys.smscId(r.operatorId, f)));
