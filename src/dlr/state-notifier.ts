@@ -47,9 +47,16 @@ export class StateNotifier {
     this.loop = this.run();
   }
 
+  /** No new read; the read in progress (a blocking read ends within 500 ms) is notified and acknowledged. */
   async stop(): Promise<void> {
     this.running = false;
     await this.loop?.catch(() => undefined);
+    this.consumer.disconnect();
+  }
+
+  /** Redis is gone: close the reading connection at once, ending a read that would never return. */
+  abandon(): void {
+    this.running = false;
     this.consumer.disconnect();
   }
 
