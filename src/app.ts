@@ -252,6 +252,17 @@ export class Gateway {
 
   /** deliver_sm from an operator: a receipt goes to the correlator, anything else is an MO. */
   private async onDeliver(deliver: InboundDeliver, mo: MoReceiver): Promise<number> {
+    try {
+      return await this.handleDeliver(deliver, mo);
+    } catch (error) {
+      if (!this.stopping) throw error;
+      // Stopping, Redis closed or gone: not stored, so not acknowledged; the SMSC delivers it again later.
+      this.logger.debug({ op: deliver.operatorId, err: error }, 'deliver_sm during the stop: ESME_RX_T_APPN');
+      return CommandStatus.ESME_RX_T_APPN;
+    }
+  }
+
+  private async handleDeliver(deliver: InboundDeliver, mo: MoReceiver): Promise<number> {
     if (isDeliveryReceipt(deliver.esmClass)) {
       const receipt = parseReceipt(deliver);
       if (!receipt) {
@@ -281,7 +292,10 @@ export class Gateway {
     return { ready: redisReady && operatorsReady, checks: { redis: redisReady, boundSessions: operators } };
   }
 
-  /** Stop ingress, drain in-flight work (bounded), unbind, close Redis, stop the managed server. */
+  /**
+   * Stop ingress, drain in-flight work (bounded), unbind, close Redis, stop the managed server last. The whole
+   * stop ends within `shutdown.drainTimeoutMs` + STOP_MARGIN_MS however Redis behaves.
+   */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
     return this.stopping;
@@ -289,36 +303,99 @@ export class Gateway {
 
   private async doStop(): Promise<void> {
     const { logger } = this;
+    const startedAt = Date.now();
     const drainTimeoutMs = this.config.shutdown.drainTimeoutMs;
-    this.http?.stopAccepting();
-    const steps: Array<[string, () => Promise<void> | void]> = [
-      [
-        'workers',
-        async () => void (await Promise.all([...this.workers.values()].map((w) => w.stop(drainTimeoutMs)))),
-      ],
-      [
-        'sessions',
-        async () =>
-          void (await Promise.all([...this.bindManagers.values()].map((m) => m.stop({ drainTimeoutMs })))),
-      ],
-      ['leases', async () => await this.leases?.stop()],
-      ['scheduler', () => this.scheduler?.stop()],
-      ['receipts', () => this.correlator?.stop()],
-      ['mo', async () => await this.inbound?.stop()],
-      ['notifier', async () => await this.notifier?.stop()],
-      ['webhooks', async () => await this.webhooks?.stop()],
-      ['http', async () => await this.http?.close()],
-      ['redis', async () => await this.connection?.close()],
-      ['simulator', async () => await this.sim?.stop()],
-      ['managed redis', async () => await this.managedRedis?.stop()],
-    ];
-    for (const [name, step] of steps) {
+    // Every step but the managed redis-server's ends by this deadline; the server gets what is left after it.
+    const deadline = startedAt + drainTimeoutMs + STOP_MARGIN_MS - MANAGED_REDIS_STOP_MS;
+    const left = (): number => Math.max(0, deadline - Date.now());
+    const late: string[] = [];
+    // A step still running after `ms` (default: until the deadline) is left behind, and named once at the end.
+    const step = async (name: string, run: () => Promise<unknown> | unknown, ms = left()) => {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await step();
+        const outcome = await Promise.race([
+          Promise.resolve()
+            .then(run)
+            .then(() => 'done' as const),
+          new Promise<'late'>((resolve) => {
+            timer = setTimeout(() => resolve('late'), ms);
+          }),
+        ]);
+        if (outcome === 'late') late.push(name);
       } catch (error) {
-        logger.error({ err: error, step: name }, 'shutdown step failed');
+        logger.warn(
+          { step: name, err: error instanceof Error ? error.message : String(error) },
+          'shutdown step failed',
+        );
+      } finally {
+        clearTimeout(timer);
       }
+    };
+
+    // 1. Nothing new starts: ingress refuses (503), and the loops that poll Redis on their own (scheduler,
+    //    receipt sweep, MO sweep, webhook deliveries, state notifier) stop now instead of retrying.
+    this.http?.stopAccepting();
+    this.connection?.stopPinging();
+    const loops = Promise.all([
+      this.scheduler?.stop(),
+      this.correlator?.stop(),
+      this.inbound?.stop(),
+      this.notifier?.stop(),
+      this.webhooks?.stop(),
+    ]).catch(() => undefined);
+
+    // 2. Is Redis there? If not, nothing that needs it is attempted, and what waits on it fails now.
+    const redisUp = this.connection ? await this.connection.probe(REDIS_PROBE_MS) : false;
+    if (this.connection && !redisUp) {
+      logger.warn(
+        {
+          skipped: ['in-flight drain', 'bind lease release', 'webhook reschedule', 'QUIT'],
+          redis: this.connection.status,
+        },
+        'Redis unreachable at shutdown: skipping what needs it; unfinished work stays pending in Redis for another instance or the next start',
+      );
+      this.leases?.abandon();
+      this.notifier?.abandon();
+      this.connection.disconnect();
     }
-    logger.info('gateway stopped');
+
+    // 3. Drain, unbind, close; each step bounded by the deadline.
+    await step('workers', () =>
+      Promise.all(
+        [...this.workers.values()].map((w) =>
+          w.stop(redisUp ? Math.min(drainTimeoutMs, left()) : 0, { settleTimeoutMs: Math.min(1000, left()) }),
+        ),
+      ),
+    );
+    // The workers have drained or given up: what is still in a window can no longer be recorded.
+    await step('sessions', () =>
+      Promise.all(
+        [...this.bindManagers.values()].map((m) =>
+          m.stop({ drainTimeoutMs: 0, unbindTimeoutMs: Math.min(1000, left()) }),
+        ),
+      ),
+    );
+    await step('loops', () => loops);
+    await step('leases', () => this.leases?.stop(), Math.min(500, left()));
+    await step('http', () => this.http?.close());
+    await step('redis', () => this.connection?.close(Math.min(500, left())));
+    await step('simulator', () => this.sim?.stop());
+    // 4. The managed redis-server last, once nothing of ours writes to it.
+    const serverBudget = Math.max(
+      MANAGED_REDIS_STOP_MS,
+      startedAt + drainTimeoutMs + STOP_MARGIN_MS - Date.now(),
+    );
+    await step('managed redis', () => this.managedRedis?.stop(serverBudget), serverBudget + 500);
+    if (late.length > 0) {
+      logger.warn({ steps: late }, 'shutdown: steps still running at the stop deadline were left behind');
+    }
+    logger.info({ ms: Date.now() - startedAt }, 'gateway stopped');
   }
 }
+
+/** How long a stop may take past `shutdown.drainTimeoutMs`: unbind, closing, the managed redis-server. */
+export const STOP_MARGIN_MS = 2000;
+/** A PING slower than this at shutdown means Redis is not there (a stopped or hung server). */
+const REDIS_PROBE_MS = 750;
+/** The managed redis-server's share of the margin: SIGTERM, then SIGKILL (its AOF is already written). */
+const MANAGED_REDIS_STOP_MS = 500;
