@@ -125,6 +125,7 @@ export class Gateway {
       this.notifier = new StateNotifier(store.messages, config.accounts, this.webhooks, {
         logger,
         consumer: this.instanceId,
+        reclaimIdleMs: config.queue.leaseMs,
       });
       const mo = new MoReceiver({
         mo: store.mo,
