@@ -319,6 +319,24 @@ describe('delivery receipts (§4.6.1, Appendix B)', () => {
     expect(sim.counters().receiptsSent).toBe(2);
   });
 
+  it('sends a receipt again after ESME_RX_T_APPN (the ESME could not store it yet), as SMSCs do', async () => {
+    const sim = await startSimulator({ receiptDelayMs: 10, receiptRetryMs: 50 });
+    const client = await bound(sim, 'transceiver', { systemId: 'acme' }, { autoRespond: false });
+    const resp = (await client.submit({ registeredDelivery: 1 })) as Pdu<'submit_sm_resp'>;
+    const first = (await client.waitFor(isDeliver)) as Pdu<'deliver_sm'>;
+    client.send(
+      makePdu(
+        'deliver_sm_resp',
+        {},
+        { sequenceNumber: first.sequenceNumber, commandStatus: CommandStatus.ESME_RX_T_APPN },
+      ),
+    );
+    const [, again] = (await client.waitForCount(isDeliver, 2)) as Array<Pdu<'deliver_sm'>>;
+    expect(tlvCString(again!.tlvs, TlvTag.receipted_message_id)).toBe(resp.body.messageId);
+    client.send(makePdu('deliver_sm_resp', {}, { sequenceNumber: again!.sequenceNumber }));
+    expect(sim.counters()).toMatchObject({ receiptsSent: 2, receiptsRetried: 1 });
+  });
+
   it('sendReceipt drives a receipt by hand, by seq or message id', async () => {
     const sim = await startSimulator({ receipts: false });
     const client = await bound(sim, 'transceiver');
