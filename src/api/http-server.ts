@@ -74,13 +74,43 @@ export class HttpApi {
         );
       }
     }
-    this.app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
+    this.app = Fastify({
+      logger: false,
+      bodyLimit: 5 * 1024 * 1024,
+      // A URL Fastify cannot decode (a broken %-escape) gets our error shape too, not Fastify's own.
+      frameworkErrors: (error, _request, reply) => {
+        void (reply as FastifyReply)
+          .code(400)
+          .send(new ApiError(400, 'BAD_URL', `url: ${error.message}`).body());
+      },
+    });
+    this.strictJson();
     // Before routes(): every route registered from here on is recorded for routeList().
     this.app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const method of methods) this.registeredRoutes.push({ method, url: route.url });
     });
     this.routes();
+  }
+
+  /**
+   * JSON bodies are decoded as strict UTF-8: an invalid octet sequence is refused (400 INVALID_ENCODING),
+   * never turned into U+FFFD inside a message. Parsing itself stays Fastify's (prototype keys refused).
+   */
+  private strictJson(): void {
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    const parse = this.app.getDefaultJsonParser('error', 'error');
+    this.app.removeContentTypeParser('application/json');
+    this.app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      let text: string;
+      try {
+        text = utf8.decode(body as Buffer);
+      } catch {
+        done(new ApiError(400, 'INVALID_ENCODING', 'body: not valid UTF-8'), undefined);
+        return;
+      }
+      parse(request, text, done);
+    });
   }
 
   /** The routes this API registers, as Fastify sees them (`:id` params; HEAD twins of GET included). */
