@@ -54,6 +54,7 @@ export class Gateway {
   private httpAddr: { host: string; port: number } | undefined;
   private stopping: Promise<void> | undefined;
   private storeHandle: GatewayStore | undefined;
+  private writeProbe: NodeJS.Timeout | undefined;
 
   constructor(
     readonly config: Config,
@@ -101,6 +102,11 @@ export class Gateway {
         onFinal: (change) => metrics.finalStates.inc({ state: change.state }),
       });
       this.storeHandle = store;
+      // Can Redis take writes? A refusal (OOM, MISCONF, READONLY) turns /readyz false and ingress to 503
+      // at once (the API notes it); this probe notices one on its own, and its end, without a restart.
+      this.writeProbe = setInterval(() => {
+        if (this.connection?.ready) void store.probeWrite(this.instanceId);
+      }, WRITE_PROBE_MS);
       const router = new Router([...config.routes], [...config.shortCodes]);
       const selectOperator = (to: string, from: string) => router.operatorFor(to, from);
       const optOuts = new OptOutList(store.optOuts, { metrics });
@@ -282,7 +288,8 @@ export class Gateway {
   }
 
   readiness(): { ready: boolean; checks: Record<string, unknown> } {
-    const redisReady = this.connection?.ready ?? false;
+    const refusal = this.storeHandle?.writeRefusal;
+    const redisReady = (this.connection?.ready ?? false) && refusal === undefined;
     const operators: Record<string, number> = {};
     let operatorsReady = true;
     for (const operator of this.config.operators) {
@@ -290,7 +297,15 @@ export class Gateway {
       operators[operator.id] = bound;
       if (operator.required && bound === 0) operatorsReady = false;
     }
-    return { ready: redisReady && operatorsReady, checks: { redis: redisReady, boundSessions: operators } };
+    return {
+      ready: redisReady && operatorsReady,
+      checks: {
+        redis: redisReady,
+        // Only while Redis, up, refuses writes: why (OOM, MISCONF, READONLY, NOREPLICAS).
+        ...(refusal ? { redisRefusesWrites: refusal } : {}),
+        boundSessions: operators,
+      },
+    };
   }
 
   /**
@@ -337,6 +352,7 @@ export class Gateway {
     //    receipt sweep, MO sweep, webhook deliveries, state notifier) stop now instead of retrying.
     this.http?.stopAccepting();
     this.connection?.stopPinging();
+    clearInterval(this.writeProbe);
     const loops = Promise.all([
       this.scheduler?.stop(),
       this.correlator?.stop(),
@@ -398,5 +414,7 @@ export class Gateway {
 export const STOP_MARGIN_MS = 2000;
 /** A PING slower than this at shutdown means Redis is not there (a stopped or hung server). */
 const REDIS_PROBE_MS = 750;
+/** How often each instance checks that Redis takes writes. */
+const WRITE_PROBE_MS = 1000;
 /** The managed redis-server's share of the margin: SIGTERM, then SIGKILL (its AOF is already written). */
 const MANAGED_REDIS_STOP_MS = 500;

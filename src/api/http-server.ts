@@ -177,6 +177,23 @@ export class HttpApi {
     }
   }
 
+  /** Before a write: Redis reachable and taking writes (not out of memory, its disk not failing). */
+  private requireWritable(): void {
+    this.requireRedis();
+    const refusal = this.deps.store.writeRefusal;
+    if (refusal) throw this.refusedWrites(refusal);
+  }
+
+  private refusedWrites(refusal: string): ApiError {
+    return new ApiError(
+      503,
+      'UNAVAILABLE',
+      `the message store refuses writes (${refusal}): retry later`,
+      undefined,
+      { 'retry-after': '5' },
+    );
+  }
+
   private routes(): void {
     const { app, deps } = this;
 
@@ -201,6 +218,13 @@ export class HttpApi {
               `body: ${fastifyError.message ?? 'bad request'}`,
             ).body(),
           );
+        return;
+      }
+      // Redis refusing writes (OOM, MISCONF, READONLY) is a retryable 503, and readiness turns false.
+      const refusal = deps.store.noteError(error);
+      if (refusal) {
+        const api = this.refusedWrites(refusal);
+        void reply.code(api.status).headers(api.headers).send(api.body());
         return;
       }
       // Redis down mid-request (connection errors) is a retryable 503, not a 500.
@@ -257,7 +281,7 @@ export class HttpApi {
           deps.metrics.ingressRejected.inc({ ingress: 'http', code: error.code });
         throw error;
       }
-      this.requireRedis();
+      this.requireWritable();
       await this.rateLimit(account, 1);
       const result = await deps.queue.enqueue(message, now);
       deps.metrics.enqueued.inc({ ingress: 'http', class: message.class });
@@ -281,7 +305,7 @@ export class HttpApi {
       if (body.messages.length === 0 || body.messages.length > MAX_BATCH) {
         throw new ApiError(400, 'INVALID_FIELD', `messages: expected 1 to ${MAX_BATCH} messages`, 'messages');
       }
-      this.requireRedis();
+      this.requireWritable();
       const now = Date.now();
       const messages: unknown[] = body.messages;
       await this.rateLimit(account, messages.length);
@@ -331,7 +355,7 @@ export class HttpApi {
 
     app.delete<{ Params: { id: string } }>('/v1/messages/:id', async (request) => {
       const account = this.authenticate(request);
-      this.requireRedis();
+      this.requireWritable();
       const view = await deps.store.messages.get(request.params.id);
       if (!view || view.account !== account.id) {
         throw new ApiError(404, 'NOT_FOUND', `id: no message ${request.params.id} for this account`, 'id');

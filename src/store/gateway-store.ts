@@ -2,6 +2,7 @@
 // each module as the part it needs (messages, opt-outs, MO, webhooks, buckets, leases).
 import type { Redis } from 'ioredis';
 import { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
+import { writeRefusalOf, type WriteRefusal } from './errors.js';
 import { RedisKeys } from './keys.js';
 import { MessageStore, type MessageStoreOptions } from './message-store.js';
 import { MoStore } from './mo-store.js';
@@ -28,9 +29,46 @@ export class GatewayStore {
     this.webhooks = new WebhookStore(redis, this.keys);
   }
 
-  /** Can a write succeed now? (The connection is up; a write may still fail, and says so.) */
+  private refusal: WriteRefusal | undefined;
+
+  /** Can Redis be reached now? (The connection is up; reads work.) */
   get available(): boolean {
     return this.redis.status === 'ready';
+  }
+
+  /**
+   * Can a write succeed now? Reachable, and no write refused since the last successful probe (Redis out of
+   * memory, its disk failing, a replica). A write may still fail, and says so.
+   */
+  get writable(): boolean {
+    return this.available && this.refusal === undefined;
+  }
+
+  /** Why writes are refused (OOM, MISCONF, READONLY, NOREPLICAS), until a probe write succeeds. */
+  get writeRefusal(): WriteRefusal | undefined {
+    return this.refusal;
+  }
+
+  /** Look at a failed Redis call: a write refusal marks the store unwritable (until probeWrite succeeds). */
+  noteError(error: unknown): WriteRefusal | undefined {
+    const refusal = writeRefusalOf(error);
+    if (refusal) this.refusal = refusal;
+    return refusal;
+  }
+
+  /**
+   * One small write (a key with a short TTL): clears the refusal when Redis takes it, sets it when Redis
+   * refuses. Other failures (Redis unreachable) leave it as it was. Resolves whether the write went through.
+   */
+  async probeWrite(instance: string, ttlMs = 10_000): Promise<boolean> {
+    try {
+      await this.redis.set(this.keys.writeProbe(instance), String(Date.now()), 'PX', ttlMs);
+      this.refusal = undefined;
+      return true;
+    } catch (error) {
+      this.noteError(error);
+      return false;
+    }
   }
 
   operatorBucket(operatorId: string): RedisBucket {
