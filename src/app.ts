@@ -85,6 +85,7 @@ export class Gateway {
   private platformFeeder: PlatformOutboxFeeder | undefined;
   private platformBinds: RedisPlatformBinds | undefined;
   private redisIngress: RedisIngress | undefined;
+  private writeProbe: NodeJS.Timeout | undefined;
 
   constructor(
     readonly config: Config,
@@ -143,6 +144,11 @@ export class Gateway {
         onFinal: (change) => metrics.finalStates.inc({ state: change.state }),
       });
       this.storeHandle = store;
+      // Can Redis take writes? A refusal (OOM, MISCONF, READONLY) turns /readyz false and ingress to 503
+      // at once (the API notes it); this probe notices one on its own, and its end, without a restart.
+      this.writeProbe = setInterval(() => {
+        if (this.connection?.ready) void store.probeWrite(this.instanceId);
+      }, WRITE_PROBE_MS);
       const router = new Router([...config.routes], [...config.shortCodes]);
       const selectOperator = (to: string, from: string) => router.operatorFor(to, from);
       const optOuts = new OptOutList(store.optOuts, { metrics });
@@ -186,6 +192,7 @@ export class Gateway {
       this.notifier = new StateNotifier(store.messages, config.accounts, this.webhooks, {
         logger,
         consumer: this.instanceId,
+        reclaimIdleMs: config.queue.leaseMs,
       });
       const mo = new MoReceiver({
         mo: store.mo,
@@ -403,6 +410,17 @@ export class Gateway {
 
   /** deliver_sm from an operator: a receipt goes to the correlator, anything else is an MO. */
   private async onDeliver(deliver: InboundDeliver, mo: MoReceiver): Promise<number> {
+    try {
+      return await this.handleDeliver(deliver, mo);
+    } catch (error) {
+      if (!this.stopping) throw error;
+      // Stopping, Redis closed or gone: not stored, so not acknowledged; the SMSC delivers it again later.
+      this.logger.debug({ op: deliver.operatorId, err: error }, 'deliver_sm during the stop: ESME_RX_T_APPN');
+      return CommandStatus.ESME_RX_T_APPN;
+    }
+  }
+
+  private async handleDeliver(deliver: InboundDeliver, mo: MoReceiver): Promise<number> {
     if (isDeliveryReceipt(deliver.esmClass)) {
       const receipt = parseReceipt(deliver);
       if (!receipt) {
@@ -421,7 +439,8 @@ export class Gateway {
   }
 
   readiness(): { ready: boolean; checks: Record<string, unknown> } {
-    const redisReady = this.connection?.ready ?? false;
+    const refusal = this.storeHandle?.writeRefusal;
+    const redisReady = (this.connection?.ready ?? false) && refusal === undefined;
     const operators: Record<string, number> = {};
     let operatorsReady = true;
     for (const operator of this.config.operators) {
@@ -429,10 +448,21 @@ export class Gateway {
       operators[operator.id] = bound;
       if (operator.required && bound === 0) operatorsReady = false;
     }
-    return { ready: redisReady && operatorsReady, checks: { redis: redisReady, boundSessions: operators } };
+    return {
+      ready: redisReady && operatorsReady,
+      checks: {
+        redis: redisReady,
+        // Only while Redis, up, refuses writes: why (OOM, MISCONF, READONLY, NOREPLICAS).
+        ...(refusal ? { redisRefusesWrites: refusal } : {}),
+        boundSessions: operators,
+      },
+    };
   }
 
-  /** Stop ingress, drain in-flight work (bounded), unbind, close Redis, stop the managed server. */
+  /**
+   * Stop ingress, drain in-flight work (bounded), unbind, close Redis, stop the managed server last. The whole
+   * stop ends within `shutdown.drainTimeoutMs` + STOP_MARGIN_MS however Redis behaves.
+   */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
     return this.stopping;
@@ -440,43 +470,114 @@ export class Gateway {
 
   private async doStop(): Promise<void> {
     const { logger } = this;
+    const startedAt = Date.now();
     const drainTimeoutMs = this.config.shutdown.drainTimeoutMs;
+    // Every step but the managed redis-server's ends by this deadline; the server gets what is left after it.
+    const deadline = startedAt + drainTimeoutMs + STOP_MARGIN_MS - MANAGED_REDIS_STOP_MS;
+    const left = (): number => Math.max(0, deadline - Date.now());
+    const late: string[] = [];
+    // A step still running after `ms` (default: until the deadline) is left behind, and named once at the end.
+    const step = async (name: string, run: () => Promise<unknown> | unknown, ms = left()) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const outcome = await Promise.race([
+          Promise.resolve()
+            .then(run)
+            .then(() => 'done' as const),
+          new Promise<'late'>((resolve) => {
+            timer = setTimeout(() => resolve('late'), ms);
+          }),
+        ]);
+        if (outcome === 'late') late.push(name);
+      } catch (error) {
+        logger.warn(
+          { step: name, err: error instanceof Error ? error.message : String(error) },
+          'shutdown step failed',
+        );
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+
+    // 1. Nothing new starts: ingress refuses (503), and the loops that poll Redis on their own (scheduler,
+    //    receipt sweep, MO sweep, webhook deliveries, state notifier) stop now instead of retrying.
     this.http?.stopAccepting();
     this.platformIngress?.stopAccepting();
-    const steps: Array<[string, () => Promise<void> | void]> = [
-      // Platforms first: what they have in flight is answered, then they are unbound, before the queues stop.
-      // The Redis ingress stops reading; the batch in hand ends acknowledged or stays pending for another.
-      ['redis ingress', async () => await this.redisIngress?.stop()],
-      ['smpp server', async () => await this.smpp?.stop(drainTimeoutMs)],
-      ['platform outbox', async () => await this.platformFeeder?.stop()],
-      ['platform binds', async () => await this.platformBinds?.stop()],
-      [
-        'workers',
-        async () => void (await Promise.all([...this.workers.values()].map((w) => w.stop(drainTimeoutMs)))),
-      ],
-      [
-        'sessions',
-        async () =>
-          void (await Promise.all([...this.bindManagers.values()].map((m) => m.stop({ drainTimeoutMs })))),
-      ],
-      ['leases', async () => await this.leases?.stop()],
-      ['scheduler', () => this.scheduler?.stop()],
-      ['receipts', () => this.correlator?.stop()],
-      ['mo', async () => await this.inbound?.stop()],
-      ['notifier', async () => await this.notifier?.stop()],
-      ['webhooks', async () => await this.webhooks?.stop()],
-      ['http', async () => await this.http?.close()],
-      ['redis', async () => await this.connection?.close()],
-      ['simulator', async () => await this.sim?.stop()],
-      ['managed redis', async () => await this.managedRedis?.stop()],
-    ];
-    for (const [name, step] of steps) {
-      try {
-        await step();
-      } catch (error) {
-        logger.error({ err: error, step: name }, 'shutdown step failed');
-      }
+    // Workers stop taking new entries now: what fails under them from here on is the stop, not an alarm.
+    for (const worker of this.workers.values()) worker.quiesce();
+    this.connection?.stopPinging();
+    clearInterval(this.writeProbe);
+    const loops = Promise.all([
+      this.scheduler?.stop(),
+      this.correlator?.stop(),
+      this.inbound?.stop(),
+      this.notifier?.stop(),
+      this.webhooks?.stop(),
+    ]).catch(() => undefined);
+
+    // 2. Is Redis there? If not, nothing that needs it is attempted, and what waits on it fails now.
+    const redisUp = this.connection ? await this.connection.probe(REDIS_PROBE_MS) : false;
+    if (this.connection && !redisUp) {
+      logger.warn(
+        {
+          skipped: ['in-flight drain', 'bind lease release', 'webhook reschedule', 'QUIT'],
+          redis: this.connection.status,
+        },
+        'Redis unreachable at shutdown: skipping what needs it; unfinished work stays pending in Redis for another instance or the next start',
+      );
+      this.leases?.abandon();
+      this.notifier?.abandon();
+      this.redisIngress?.abandon();
+      this.connection.disconnect();
     }
-    logger.info('gateway stopped');
+
+    // 3. Drain, unbind, close; each step bounded by the deadline. Platforms first: what they have in flight
+    //    is answered, then they are unbound, before the queues stop; the Redis ingress stops reading (the
+    //    batch in hand ends acknowledged or stays pending for another instance).
+    // Without Redis these have nothing to finish: each gets a moment, not the whole budget.
+    const brief = (): number => (redisUp ? left() : Math.min(300, left()));
+    if (redisUp) await step('redis ingress', () => this.redisIngress?.stop(), brief());
+    await step('smpp server', () => this.smpp?.stop(Math.min(drainTimeoutMs, brief())), brief());
+    await step('platform outbox', () => this.platformFeeder?.stop(), brief());
+    await step('platform binds', () => this.platformBinds?.stop(), Math.min(500, brief()));
+    await step('workers', () =>
+      Promise.all(
+        [...this.workers.values()].map((w) =>
+          w.stop(redisUp ? Math.min(drainTimeoutMs, left()) : 0, { settleTimeoutMs: Math.min(1000, left()) }),
+        ),
+      ),
+    );
+    // The workers have drained or given up: what is still in a window can no longer be recorded.
+    await step('sessions', () =>
+      Promise.all(
+        [...this.bindManagers.values()].map((m) =>
+          m.stop({ drainTimeoutMs: 0, unbindTimeoutMs: Math.min(1000, left()) }),
+        ),
+      ),
+    );
+    await step('loops', () => loops);
+    await step('leases', () => this.leases?.stop(), Math.min(500, left()));
+    await step('http', () => this.http?.close());
+    await step('redis', () => this.connection?.close(Math.min(500, left())));
+    await step('simulator', () => this.sim?.stop());
+    // 4. The managed redis-server last, once nothing of ours writes to it.
+    const serverBudget = Math.max(
+      MANAGED_REDIS_STOP_MS,
+      startedAt + drainTimeoutMs + STOP_MARGIN_MS - Date.now(),
+    );
+    await step('managed redis', () => this.managedRedis?.stop(serverBudget), serverBudget + 500);
+    if (late.length > 0) {
+      logger.warn({ steps: late }, 'shutdown: steps still running at the stop deadline were left behind');
+    }
+    logger.info({ ms: Date.now() - startedAt }, 'gateway stopped');
   }
 }
+
+/** How long a stop may take past `shutdown.drainTimeoutMs`: unbind, closing, the managed redis-server. */
+export const STOP_MARGIN_MS = 2000;
+/** A PING slower than this at shutdown means Redis is not there (a stopped or hung server). */
+const REDIS_PROBE_MS = 750;
+/** How often each instance checks that Redis takes writes. */
+const WRITE_PROBE_MS = 1000;
+/** The managed redis-server's share of the margin: SIGTERM, then SIGKILL (its AOF is already written). */
+const MANAGED_REDIS_STOP_MS = 500;

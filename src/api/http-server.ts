@@ -134,13 +134,43 @@ export class HttpApi {
         );
       }
     }
-    this.app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
+    this.app = Fastify({
+      logger: false,
+      bodyLimit: BODY_LIMIT,
+      // A URL Fastify cannot decode (a broken %-escape) gets our error shape too, not Fastify's own.
+      frameworkErrors: (error, _request, reply) => {
+        void (reply as FastifyReply)
+          .code(400)
+          .send(new ApiError(400, 'BAD_URL', `url: ${error.message}`).body());
+      },
+    });
+    this.strictJson();
     // Before routes(): every route registered from here on is recorded for routeList().
     this.app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const method of methods) this.registeredRoutes.push({ method, url: route.url });
     });
     this.routes();
+  }
+
+  /**
+   * JSON bodies are decoded as strict UTF-8: an invalid octet sequence is refused (400 INVALID_ENCODING),
+   * never turned into U+FFFD inside a message. Parsing itself stays Fastify's (prototype keys refused).
+   */
+  private strictJson(): void {
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    const parse = this.app.getDefaultJsonParser('error', 'error');
+    this.app.removeContentTypeParser('application/json');
+    this.app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      let text: string;
+      try {
+        text = utf8.decode(body as Buffer);
+      } catch {
+        done(new ApiError(400, 'INVALID_ENCODING', 'body: not valid UTF-8'), undefined);
+        return;
+      }
+      parse(request, text, done);
+    });
   }
 
   /** The routes this API registers, as Fastify sees them (`:id` params; HEAD twins of GET included). */
@@ -207,6 +237,23 @@ export class HttpApi {
     }
   }
 
+  /** Before a write: Redis reachable and taking writes (not out of memory, its disk not failing). */
+  private requireWritable(): void {
+    this.requireRedis();
+    const refusal = this.deps.store.writeRefusal;
+    if (refusal) throw this.refusedWrites(refusal);
+  }
+
+  private refusedWrites(refusal: string): ApiError {
+    return new ApiError(
+      503,
+      'UNAVAILABLE',
+      `the message store refuses writes (${refusal}): retry later`,
+      undefined,
+      { 'retry-after': '5' },
+    );
+  }
+
   private routes(): void {
     const { app, deps } = this;
 
@@ -231,6 +278,13 @@ export class HttpApi {
               `body: ${fastifyError.message ?? 'bad request'}`,
             ).body(),
           );
+        return;
+      }
+      // Redis refusing writes (OOM, MISCONF, READONLY) is a retryable 503, and readiness turns false.
+      const refusal = deps.store.noteError(error);
+      if (refusal) {
+        const api = this.refusedWrites(refusal);
+        void reply.code(api.status).headers(api.headers).send(api.body());
         return;
       }
       // Redis down mid-request (connection errors) is a retryable 503, not a 500.
@@ -316,7 +370,7 @@ export class HttpApi {
           deps.metrics.ingressRejected.inc({ ingress: 'http', code: error.code });
         throw error;
       }
-      this.requireRedis();
+      this.requireWritable();
       await this.rateLimit(account, 1);
       const result = await deps.queue.enqueue(message, now);
       deps.metrics.enqueued.inc({ ingress: 'http', class: message.class });
@@ -343,7 +397,7 @@ export class HttpApi {
       // A batch's Idempotency-Key K names each message without a clientRef of its own `K:<index>`, so the
       // same batch sent again queues nothing twice.
       const key = idempotencyKey(request.headers['idempotency-key']);
-      this.requireRedis();
+      this.requireWritable();
       const now = Date.now();
       const messages: unknown[] =
         key === undefined
@@ -400,7 +454,7 @@ export class HttpApi {
 
     app.delete<{ Params: { id: string } }>('/v1/messages/:id', async (request) => {
       const account = this.authenticate(request);
-      this.requireRedis();
+      this.requireWritable();
       const view = await deps.store.messages.get(request.params.id);
       if (!view || view.account !== account.id) {
         throw new ApiError(404, 'NOT_FOUND', `id: no message ${request.params.id} for this account`, 'id');

@@ -113,7 +113,10 @@ export class WebhookSender {
     this.schedule(0);
   }
 
-  /** Stop polling; requests in flight are aborted and their deliveries fall due again at once. */
+  /**
+   * Stop polling (no new round, no retry); requests in flight are aborted and their deliveries fall due
+   * again at once. Resolves when the round in progress has ended.
+   */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
@@ -128,7 +131,8 @@ export class WebhookSender {
       this.timer = undefined;
       this.round = this.poll()
         .catch((error: unknown) => {
-          this.log.warn({ err: error }, 'webhook polling failed; retrying');
+          // A round cut short by the stop (Redis closed under it) is not retried, nor worth a warning.
+          if (this.running) this.log.warn({ err: error }, 'webhook polling failed; retrying');
           return 0;
         })
         .then((taken) => this.schedule(taken >= this.options.concurrency ? 0 : this.options.pollIntervalMs));

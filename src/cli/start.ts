@@ -1,10 +1,13 @@
 // `smpp-gateway start [--config FILE]`: run the daemon until SIGTERM/SIGINT, then drain and exit 0.
 // A broken config or a missing redis-server ends it at once, non-zero, with one clear message.
 import { parseArgs } from 'node:util';
-import { Gateway } from '../app.js';
+import { Gateway, STOP_MARGIN_MS } from '../app.js';
 import { ConfigError, DEFAULT_CONFIG_FILE, formatIssue, loadConfig } from '../config/index.js';
 import { RedisSetupError } from '../store/index.js';
 import type { CliIo } from './io.js';
+
+/** Past the stop's own bound, before the process is ended by force. */
+const WATCHDOG_SLACK_MS = 500;
 
 export async function runStart(argv: string[], io: CliIo): Promise<number> {
   let values: { config?: string | undefined };
@@ -42,6 +45,13 @@ export async function runStart(argv: string[], io: CliIo): Promise<number> {
       }
       firstSignalAt = Date.now();
       gateway.logger.info({ signal }, 'shutting down');
+      // The stop bounds itself (drainTimeoutMs + STOP_MARGIN_MS); this is the backstop should anything
+      // still hold the process. The managed redis-server gets its SIGTERM from its exit hook.
+      const boundMs = gateway.config.shutdown.drainTimeoutMs + STOP_MARGIN_MS + WATCHDOG_SLACK_MS;
+      setTimeout(() => {
+        gateway.logger.error({ boundMs }, 'the stop exceeded its bound: exiting now');
+        process.exit(1);
+      }, boundMs).unref();
       void gateway.stop().then(resolve, resolve);
     };
     process.on('SIGTERM', onSignal);
@@ -58,5 +68,8 @@ export async function runStart(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   await stopped;
+  // The ordered stop is over (bounded): a connection still closing, or a socket of a server that stopped
+  // answering, must not keep the process alive past it.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 250).unref();
   return 0;
 }

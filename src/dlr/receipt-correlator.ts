@@ -24,7 +24,8 @@ export type ReceiptOutcome = 'applied' | 'duplicate' | 'held';
 
 export class ReceiptCorrelator {
   private timer: NodeJS.Timeout | undefined;
-  private sweeping = false;
+  private sweeping: Promise<void> | undefined;
+  private stopped = false;
   private readonly matchWindowMs: number;
   private readonly retryIntervalMs: number;
   private readonly operators: Map<string, OperatorConfig>;
@@ -80,20 +81,26 @@ export class ReceiptCorrelator {
   }
 
   start(): void {
+    this.stopped = false;
     this.timer = setInterval(() => {
       if (this.sweeping) return;
-      this.sweeping = true;
-      this.sweep()
-        .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'held receipt sweep failed'))
+      this.sweeping = this.sweep()
+        .catch((error: unknown) => {
+          // A sweep cut short by the stop (Redis closed under it) is not worth a warning.
+          if (!this.stopped) this.deps.logger.warn({ err: error }, 'held receipt sweep failed');
+        })
         .finally(() => {
-          this.sweeping = false;
+          this.sweeping = undefined;
         });
     }, this.retryIntervalMs);
   }
 
-  stop(): void {
+  /** No more sweeps; resolves when the sweep in progress (if any) has ended. Receipts still handled. */
+  async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.sweeping;
   }
 
   /** Retry held receipts; drop (as orphaned) those older than the match window. Safe on several instances. */

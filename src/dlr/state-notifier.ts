@@ -32,7 +32,15 @@ export class StateNotifier {
     private readonly store: MessageStore,
     accounts: readonly AccountConfig[],
     private readonly webhooks: WebhookSender,
-    private readonly deps: { logger: Logger; consumer: string },
+    private readonly deps: {
+      logger: Logger;
+      consumer: string;
+      /**
+       * Events another consumer (a dead instance) has left pending this long are taken over. Default 30 s;
+       * the daemon passes queue.leaseMs.
+       */
+      reclaimIdleMs?: number;
+    },
   ) {
     this.consumer = new StreamConsumer(store.redis, NOTIFIER_GROUP, deps.consumer);
     this.accounts = new Map(accounts.map((a) => [a.id, a]));
@@ -47,21 +55,48 @@ export class StateNotifier {
     this.loop = this.run();
   }
 
+  /** No new read; the read in progress (a blocking read ends within 500 ms) is notified and acknowledged. */
   async stop(): Promise<void> {
     this.running = false;
     await this.loop?.catch(() => undefined);
     this.consumer.disconnect();
   }
 
+  /** Redis is gone: close the reading connection at once, ending a read that would never return. */
+  abandon(): void {
+    this.running = false;
+    this.consumer.disconnect();
+  }
+
+  /** Events a dead instance's notifier had read but not acknowledged: ours now. */
+  private async reclaim(): Promise<StreamEntry[]> {
+    const idleMs = this.deps.reclaimIdleMs ?? 30_000;
+    for (const stream of this.streams) {
+      const entries = await this.consumer.reclaim(stream, idleMs, 100);
+      if (entries.length > 0) return entries;
+    }
+    return [];
+  }
+
   private async run(): Promise<void> {
     let pendingFirst = true;
+    let lastReclaim = 0;
     while (this.running) {
       try {
-        // After a restart, our own unacknowledged events first, then new ones.
-        const entries = pendingFirst
-          ? await this.consumer.readOwnPending(this.streams, 100)
-          : await this.consumer.readAll(this.streams, 100, 500);
-        if (pendingFirst && entries.length === 0) pendingFirst = false;
+        // After a restart, our own unacknowledged events first; now and then, those a dead instance left
+        // pending; then new ones.
+        let entries: StreamEntry[] = [];
+        if (pendingFirst) {
+          entries = await this.consumer.readOwnPending(this.streams, 100);
+          if (entries.length === 0) pendingFirst = false;
+        } else {
+          const reclaimEveryMs = Math.min(this.deps.reclaimIdleMs ?? 30_000, 5000);
+          if (Date.now() - lastReclaim >= reclaimEveryMs) {
+            lastReclaim = Date.now();
+            entries = await this.reclaim();
+          }
+          if (entries.length === 0) entries = await this.consumer.readAll(this.streams, 100, 500);
+        }
         for (const entry of entries) await this.notify(entry);
         const byStream = new Map<string, string[]>();
         for (const e of entries) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.id]);

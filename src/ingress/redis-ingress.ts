@@ -111,6 +111,13 @@ class AccountIngress {
     this.loop = this.run();
   }
 
+  /** Redis is gone at shutdown: nothing to finish; close the reader now (entries stay pending in Redis). */
+  abandon(): void {
+    this.running = false;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.consumer.disconnect();
+  }
+
   /** Stop reading; the batch in hand is finished. */
   async stop(): Promise<void> {
     this.running = false;
@@ -315,6 +322,12 @@ export class RedisIngress {
     this.backlogTimer = setInterval(read, this.opts.backlogIntervalMs);
     this.backlogTimer.unref();
     read();
+  }
+
+  /** Redis is gone at shutdown: every reader closes now; what they had read stays pending in Redis. */
+  abandon(): void {
+    if (this.backlogTimer) clearInterval(this.backlogTimer);
+    for (const account of this.accounts) account.abandon();
   }
 
   /** Stop reading every account's stream; batches in hand are finished (they end acknowledged or pending). */

@@ -49,6 +49,7 @@ export class MoReceiver {
   private readonly instanceId: string;
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(private readonly deps: MoReceiverDeps) {
     this.log = deps.logger.child({ component: 'mo' });
@@ -93,17 +94,22 @@ export class MoReceiver {
   /** Start the sweeper: expired reassemblies and messages whose routing must be retried. */
   start(): void {
     if (this.timer) return;
+    this.stopped = false;
     this.timer = setInterval(() => {
       if (this.sweeping) return;
       this.sweeping = this.sweep()
-        .catch((error: unknown) => this.log.warn({ err: error }, 'MO sweep failed; retrying'))
+        .catch((error: unknown) => {
+          if (!this.stopped) this.log.warn({ err: error }, 'MO sweep failed; retrying');
+        })
         .finally(() => {
           this.sweeping = undefined;
         });
     }, this.deps.config.mo.sweepIntervalMs);
   }
 
+  /** No more sweeps (parts still arrive through handle()); resolves when the sweep in progress has ended. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.sweeping;
@@ -144,7 +150,8 @@ export class MoReceiver {
       await this.reassembly.done(operatorId, entryId);
       return { mo, outcome };
     } catch (error) {
-      this.log.error(
+      // Stopping (Redis closed under a sweep): the entry stays in the inbox all the same; no alarm.
+      this.log[this.stopped ? 'debug' : 'error'](
         { err: error, op: operatorId, entry: entryId, retryInMs: ROUTING_LEASE_MS },
         'MO routing failed; it stays in the inbox and will be retried',
       );

@@ -7,6 +7,8 @@ import { LANES, type MessageStore } from '../store/index.js';
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private stopped = false;
+  private current: Promise<void> | undefined;
   private lastSample = 0;
 
   constructor(
@@ -16,20 +18,31 @@ export class Scheduler {
   ) {}
 
   start(): void {
+    this.stopped = false;
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = true;
-      this.tick()
-        .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'scheduler tick failed'))
+      this.current = this.tick()
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            // A tick cut short by the stop (Redis closed under it) is not a failure worth a warning.
+            if (!this.stopped) this.deps.logger.warn({ err: error }, 'scheduler tick failed');
+          },
+        )
         .finally(() => {
           this.running = false;
+          this.current = undefined;
         });
     }, this.deps.intervalMs ?? 100);
   }
 
-  stop(): void {
+  /** No more ticks; resolves when the tick in progress (if any) has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.current;
   }
 
   async tick(): Promise<number> {

@@ -63,6 +63,20 @@ export function consumerName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Wait for `promise`, but at most `ms` (0: not at all). Never rejects. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  if (ms <= 0) return;
+  const timer = new AbortController();
+  await Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    delay(ms, undefined, { signal: timer.signal }).catch(() => undefined),
+  ]);
+  timer.abort();
+}
+
 function heldEntry(stream: string, entryId: string, fields: Record<string, string>): HeldEntry {
   return { stream, entryId, ref: decodeRef(fields.r ?? '') };
 }
@@ -124,22 +138,38 @@ export class OperatorWorker {
     this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(100, Math.floor(leaseMs / 3)));
   }
 
-  async stop(drainTimeoutMs: number = this.deps.config.shutdown.drainTimeoutMs): Promise<void> {
+  /**
+   * Let running messages finish their in-flight parts for at most `drainTimeoutMs` (0: Redis is gone, nothing
+   * could be recorded), then abort the rest: they stay pending for another instance or the next start.
+   * What is still running `settleTimeoutMs` after the abort (a Redis call that never answers) is left behind:
+   * the caller closes Redis, which fails it, quietly.
+   */
+  /** Take no new entries from now on (the stop has begun); stop() then drains and ends. */
+  quiesce(): void {
+    this.stopping = true;
+    const wake = this.slotFreed;
+    this.slotFreed = undefined;
+    wake?.();
+  }
+
+  async stop(
+    drainTimeoutMs: number = this.deps.config.shutdown.drainTimeoutMs,
+    options: { settleTimeoutMs?: number } = {},
+  ): Promise<void> {
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     this.leaseTimer = undefined;
-    // Let running messages finish their in-flight parts, bounded; then abort the rest (left pending).
     this.stopping = true;
-    this.slotFreed?.();
-    const timer = new AbortController();
-    await Promise.race([
-      Promise.allSettled([...this.tasks]),
-      delay(drainTimeoutMs, undefined, { signal: timer.signal }).catch(() => undefined),
-    ]);
-    timer.abort();
+    const wake = this.slotFreed;
+    this.slotFreed = undefined;
+    wake?.();
+    await within(Promise.allSettled([...this.tasks]), drainTimeoutMs);
     this.abort.abort();
-    await Promise.allSettled([...this.tasks]);
+    // Ends a blocking read at once; entries it had read stay pending (reclaimed after the lease time).
     this.consumer.disconnect();
-    await this.loop?.catch(() => undefined);
+    await within(
+      Promise.allSettled([...this.tasks, this.loop ?? Promise.resolve()]),
+      options.settleTimeoutMs ?? 1000,
+    );
   }
 
   private async run(): Promise<void> {
@@ -206,8 +236,12 @@ export class OperatorWorker {
       }
       const task = this.process(entry, take)
         .catch((error: unknown) => {
-          // The entry stays pending: another pass (or instance) picks it up after the lease time.
-          this.log.error({ err: error, msgId: entry.ref.id }, 'processing failed; entry left pending');
+          // The entry stays pending: another pass (or instance) picks it up after the lease time. While
+          // stopping, Redis closing under a task is expected: no alarm.
+          this.log[this.stopping ? 'debug' : 'error'](
+            { err: error, msgId: entry.ref.id },
+            'processing failed; entry left pending',
+          );
         })
         .finally(() => {
           this.inProgress.delete(key);

@@ -17,6 +17,8 @@ export interface SimulatorCounters {
   receiptsQueued: number;
   /** Receipts dropped because the pending queue was full. */
   receiptsDropped: number;
+  /** Receipts sent again after an ESME_RX_T_APPN answer (the ESME could not store them yet). */
+  receiptsRetried: number;
   moSent: number;
   /** enquire_link received from ESMEs. */
   enquireLinks: number;
@@ -47,6 +49,7 @@ export function emptyCounters(): SimulatorCounters {
     receiptsSent: 0,
     receiptsQueued: 0,
     receiptsDropped: 0,
+    receiptsRetried: 0,
     moSent: 0,
     enquireLinks: 0,
     enquireLinksSent: 0,

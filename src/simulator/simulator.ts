@@ -684,6 +684,17 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     // No response timeout: a receipt whose session drops before deliver_sm_resp is re-sent on the next bind.
     conn.request(pdu, 0).then(
       (resp) => {
+        if (resp.commandStatus === CommandStatus.ESME_RX_T_APPN) {
+          // §5.1.3: a temporary error at the ESME (it could not store the receipt): as SMSCs do, try again
+          // later, on whichever receiver is bound then.
+          this.counterValues.receiptsRetried += 1;
+          const timer = setTimeout(() => {
+            this.receiptTimers.delete(timer);
+            this.deliverReceipt(item);
+          }, this.options.receiptRetryMs ?? 1000);
+          this.receiptTimers.add(timer);
+          return;
+        }
         if (resp.commandStatus !== CommandStatus.ESME_ROK) {
           conn.log.info(
             { messageId: item.messageId, status: commandStatusName(resp.commandStatus) },

@@ -40,6 +40,8 @@ export interface SimulatorOptions {
   smscSystemId?: string;
   /** Receipts held for a system_id with no receiver bound; beyond this new receipts are dropped. */
   maxQueuedReceipts?: number;
+  /** A receipt answered ESME_RX_T_APPN (a temporary error) is sent again after this; default 1 s. */
+  receiptRetryMs?: number;
   /** How long an injected MO waits for deliver_sm_resp; default 10 s. */
   deliverTimeoutMs?: number;
   /** How long stop() waits for each unbind_resp; default 1 s. */

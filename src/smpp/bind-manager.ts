@@ -128,10 +128,10 @@ export class BindManager extends EventEmitter<BindManagerEvents> {
 
   /**
    * Stop taking work (new submits and waiting ones resolve 'disconnected'), let in-flight submits finish for
-   * at most drainTimeoutMs (default responseTimeoutMs), unbind (§4.2, bounded), close, clear every timer and
-   * release the leases.
+   * at most drainTimeoutMs (default responseTimeoutMs), unbind (§4.2, bounded by unbindTimeoutMs, default
+   * responseTimeoutMs up to 5 s), close, clear every timer and release the leases.
    */
-  stop(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+  stop(options: { drainTimeoutMs?: number; unbindTimeoutMs?: number } = {}): Promise<void> {
     if (this.stopPromise) return this.stopPromise;
     this.stopping = true;
     if (options.drainTimeoutMs !== undefined) this.drainTimeoutMs = options.drainTimeoutMs;
@@ -139,7 +139,7 @@ export class BindManager extends EventEmitter<BindManagerEvents> {
     this.waiters = [];
     for (const waiter of waiters) this.settle(waiter, { outcome: 'disconnected' });
     this.settleBoundWaiters(false);
-    const unbindTimeoutMs = Math.min(this.operator.responseTimeoutMs, 5000);
+    const unbindTimeoutMs = options.unbindTimeoutMs ?? Math.min(this.operator.responseTimeoutMs, 5000);
     this.stopPromise = Promise.all(
       this.slots.map((slot) => slot.stop({ drainTimeoutMs: this.drainTimeoutMs, unbindTimeoutMs })),
     ).then(() => {

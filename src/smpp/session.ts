@@ -143,6 +143,7 @@ export class SmppSession extends EventEmitter<SessionEvents> {
   private resolveOpen: ((outcome: BindOutcome) => void) | undefined;
   private boundAt: number | undefined;
   private consecutiveTimeouts = 0;
+  private bindSequenceNumber: number | undefined;
   private throttlePauseMs = 0;
   private okSubmits = 0;
 
@@ -420,6 +421,7 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     });
     // The bind timer (started in open) bounds connect + bind together, so the window entry needs none.
     const sent = this.send(pdu, 0, false);
+    this.bindSequenceNumber = pdu.sequenceNumber;
     if (!sent.outcome) {
       this.close('bind_refused', {
         cause: sent.error,
@@ -611,7 +613,11 @@ export class SmppSession extends EventEmitter<SessionEvents> {
       return;
     }
     if (isResponseId(CommandId[pdu.command])) {
+      const bindResponse = this.currentState === 'binding' && pdu.sequenceNumber === this.bindSequenceNumber;
       if (!this.window.complete(pdu)) this.countUnexpected(pdu.sequenceNumber, pdu.command);
+      // Settle the bind now, not in a later microtask: the PDUs behind bind_resp in this same read (the
+      // receipts an SMSC held for us, flushed right after it) must find the session bound.
+      else if (bindResponse) this.onBindOutcome({ kind: 'response', pdu, roundTripMs: 0 });
       return;
     }
     this.onRequest(pdu);

@@ -19,6 +19,8 @@ export class RedisBindLeases implements BindLeaseProvider {
   private readonly heartbeatMs: number;
   private readonly held = new Map<string, Set<number>>();
   private timer: NodeJS.Timeout | undefined;
+  /** Set when Redis is gone at shutdown: nothing more is asked of it; the leases expire by themselves. */
+  private abandoned = false;
 
   constructor(
     private readonly redis: Redis,
@@ -39,7 +41,18 @@ export class RedisBindLeases implements BindLeaseProvider {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.abandoned) return;
     await this.redis.zrem(this.keys.instances(), this.holder).catch(() => undefined);
+  }
+
+  /**
+   * Redis is unreachable and the daemon is stopping: no heartbeat, and release()/stop() no longer call
+   * Redis (the leases and the registration expire by themselves within their TTL).
+   */
+  abandon(): void {
+    this.abandoned = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   private async heartbeat(): Promise<void> {
@@ -79,7 +92,30 @@ export class RedisBindLeases implements BindLeaseProvider {
     return Number(reply) === 1;
   }
 
-  async acquire(operatorId: string, slot: number): Promise<boolean> {
+  /**
+   * After abandon(), no Redis call is made, and one already waiting when Redis was closed under it resolves
+   * `whenAbandoned` instead of failing: the daemon is stopping, there is nothing to report.
+   */
+  private async guarded(whenAbandoned: boolean, call: () => Promise<boolean>): Promise<boolean> {
+    if (this.abandoned) return whenAbandoned;
+    try {
+      return await call();
+    } catch (error) {
+      if (this.abandoned) return whenAbandoned;
+      throw error;
+    }
+  }
+
+  acquire(operatorId: string, slot: number): Promise<boolean> {
+    return this.guarded(false, () => this.doAcquire(operatorId, slot));
+  }
+
+  /** Keeps the slot as far as we can tell when abandoned: the stop unbinds it anyway. */
+  renew(operatorId: string, slot: number): Promise<boolean> {
+    return this.guarded(true, () => this.doRenew(operatorId, slot));
+  }
+
+  private async doAcquire(operatorId: string, slot: number): Promise<boolean> {
     const mine = this.slots(operatorId);
     if (!mine.has(slot) && mine.size >= (await this.fairShare(operatorId))) return false;
     const ok = await this.run('acquire', operatorId, slot);
@@ -87,7 +123,7 @@ export class RedisBindLeases implements BindLeaseProvider {
     return ok;
   }
 
-  async renew(operatorId: string, slot: number): Promise<boolean> {
+  private async doRenew(operatorId: string, slot: number): Promise<boolean> {
     const mine = this.slots(operatorId);
     // Over our share (another instance started): give back the highest slot first, one per renewal.
     if (mine.size > (await this.fairShare(operatorId)) && slot === Math.max(...mine)) {
@@ -101,6 +137,6 @@ export class RedisBindLeases implements BindLeaseProvider {
 
   async release(operatorId: string, slot: number): Promise<void> {
     this.slots(operatorId).delete(slot);
-    await this.run('release', operatorId, slot);
+    await this.guarded(false, () => this.run('release', operatorId, slot));
   }
 }

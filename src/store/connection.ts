@@ -3,7 +3,7 @@
 // when Redis is there, at once when it is not (a stop never waits on an absent Redis).
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { checkRedisServer, connectRedis, createRedis, redactUrl } from './connect.js';
+import { checkRedisServer, closeNow, connectRedis, createRedis, redactUrl } from './connect.js';
 
 export interface RedisConnectionHooks {
   /** Connection up (true) or down (false). */
@@ -55,14 +55,67 @@ export class RedisConnection {
     return connection;
   }
 
+  /** ioredis' connection status (ready, reconnecting, end, …), for logs. */
+  get status(): string {
+    return this.client.status;
+  }
+
   get ready(): boolean {
     return this.client.status === 'ready';
   }
 
-  async close(): Promise<void> {
+  /** No more health pings (the stop begins). */
+  stopPinging(): void {
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.pingTimer = undefined;
-    if (this.client.status === 'ready') await this.client.quit();
-    else this.client.disconnect();
+  }
+
+  /**
+   * Does Redis answer a PING within `timeoutMs`? False at once when the connection is not up (a command
+   * would only wait in the offline queue), false when a server that holds the connection open does not
+   * answer (a stopped or hung process).
+   */
+  async probe(timeoutMs: number): Promise<boolean> {
+    if (this.client.status !== 'ready') return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([
+        this.client.ping().then(
+          () => true,
+          () => false,
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Close now: every command still waiting (sent, or in the offline queue) fails at once with "Connection
+   * is closed", so nothing waits on an absent Redis.
+   */
+  disconnect(): void {
+    this.stopPinging();
+    closeNow(this.client);
+  }
+
+  /** Polite QUIT when Redis is there, bounded by `timeoutMs`; otherwise (or after it) disconnect. */
+  async close(timeoutMs = 1000): Promise<void> {
+    this.stopPinging();
+    if (this.client.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.client.quit().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    if (this.client.status !== 'end') closeNow(this.client);
   }
 }

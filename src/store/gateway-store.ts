@@ -6,6 +6,7 @@ import { IngressStore } from './ingress-store.js';
 import { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
 import { CampaignStore } from './campaign-store.js';
 import { CreditStore } from './credit-store.js';
+import { writeRefusalOf, type WriteRefusal } from './errors.js';
 import { RedisKeys } from './keys.js';
 import { MessageStore, type MessageStoreOptions } from './message-store.js';
 import { MoStore } from './mo-store.js';
@@ -43,9 +44,46 @@ export class GatewayStore {
     this.campaigns = new CampaignStore(redis, this.keys, Math.round((options.retentionDays ?? 7) * 86_400));
   }
 
-  /** Can a write succeed now? (The connection is up; a write may still fail, and says so.) */
+  private refusal: WriteRefusal | undefined;
+
+  /** Can Redis be reached now? (The connection is up; reads work.) */
   get available(): boolean {
     return this.redis.status === 'ready';
+  }
+
+  /**
+   * Can a write succeed now? Reachable, and no write refused since the last successful probe (Redis out of
+   * memory, its disk failing, a replica). A write may still fail, and says so.
+   */
+  get writable(): boolean {
+    return this.available && this.refusal === undefined;
+  }
+
+  /** Why writes are refused (OOM, MISCONF, READONLY, NOREPLICAS), until a probe write succeeds. */
+  get writeRefusal(): WriteRefusal | undefined {
+    return this.refusal;
+  }
+
+  /** Look at a failed Redis call: a write refusal marks the store unwritable (until probeWrite succeeds). */
+  noteError(error: unknown): WriteRefusal | undefined {
+    const refusal = writeRefusalOf(error);
+    if (refusal) this.refusal = refusal;
+    return refusal;
+  }
+
+  /**
+   * One small write (a key with a short TTL): clears the refusal when Redis takes it, sets it when Redis
+   * refuses. Other failures (Redis unreachable) leave it as it was. Resolves whether the write went through.
+   */
+  async probeWrite(instance: string, ttlMs = 10_000): Promise<boolean> {
+    try {
+      await this.redis.set(this.keys.writeProbe(instance), String(Date.now()), 'PX', ttlMs);
+      this.refusal = undefined;
+      return true;
+    } catch (error) {
+      this.noteError(error);
+      return false;
+    }
   }
 
   operatorBucket(operatorId: string): RedisBucket {

@@ -10,7 +10,7 @@ export {
   redisRetryStrategy,
   type RedisServerReport,
 } from './connect.js';
-export { RedisSetupError, type RedisErrorCode } from './errors.js';
+export { RedisSetupError, writeRefusalOf, type RedisErrorCode, type WriteRefusal } from './errors.js';
 export { RedisKeys, LANES, CONSUMER_GROUP, SHARDS, shardOfId, type Lane } from './keys.js';
 export { newMessageId, isMessageId } from './ids.js';
 export * from './message.js';

@@ -89,6 +89,11 @@ export class RedisKeys {
     return `${this.prefix}:acct:${accountId}:bucket`;
   }
 
+  /** A key each instance writes now and then (short TTL): can Redis take writes? */
+  writeProbe(instance: string): string {
+    return `${this.prefix}:probe:${instance}`;
+  }
+
   /** Live daemon instances (sorted set, score = last heartbeat ms), for the fair share of bind slots. */
   instances(): string {
     return `${this.prefix}:instances`;

@@ -1,5 +1,9 @@
 // The embedded default: when the config names no Redis URL, the daemon runs redis-server as a child
 // process with settings that cannot lose accepted messages (AOF on, fsync every second, no eviction).
+// The child runs in its own process group (and session): a terminal's Ctrl-C, sent to the foreground
+// process group, reaches the daemon only, and the daemon stops its redis-server last, after its own drain.
+// Should the daemon exit without stopping it (process.exit, an uncaught error), an exit hook sends it
+// SIGTERM; only a daemon killed with -9 leaves it running, and the next start stops it (stopStaleServer).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -50,6 +54,20 @@ function isRedisProcess(pid: number): boolean {
     // No /proc (macOS): trust the pid file only when the process is alive.
     return processAlive(pid);
   }
+}
+
+/** Children still running, for the exit hook: a detached child no longer dies with our process group. */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    // Synchronous: nothing asynchronous runs after 'exit'. SIGTERM lets redis-server fsync and exit.
+    for (const child of running)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
 }
 
 export class ManagedRedis {
@@ -108,17 +126,26 @@ export class ManagedRedis {
       '',
       ...(this.options.extraArgs ?? []),
     ];
-    const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // detached: its own process group, so a terminal's SIGINT to ours does not reach it.
+    const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     this.child = child;
+    running.add(child);
+    installExitHook();
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
     });
-    this.exited = new Promise<void>((done) => child.once('exit', () => done()));
+    this.exited = new Promise<void>((done) =>
+      child.once('exit', () => {
+        running.delete(child);
+        done();
+      }),
+    );
     const spawnError = await new Promise<Error | undefined>((done) => {
       child.once('error', (error) => done(error));
       child.once('spawn', () => done(undefined));
     });
     if (spawnError) {
+      running.delete(child);
       this.child = undefined;
       if ((spawnError as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new RedisSetupError(
@@ -155,6 +182,8 @@ export class ManagedRedis {
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
         enableOfflineQueue: false,
+        // A refused probe's socket is already closed: no 2 s timer waiting for it to close again.
+        disconnectTimeout: 0,
       });
       probe.on('error', () => undefined);
       try {
@@ -191,7 +220,10 @@ export class ManagedRedis {
     if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   }
 
-  /** SIGTERM lets redis-server fsync its AOF and exit; SIGKILL only if it does not within the timeout. */
+  /**
+   * SIGTERM lets redis-server fsync its AOF and exit; SIGKILL only if it does not within the timeout (its
+   * AOF is already written: a killed server loses nothing the page cache holds).
+   */
   async stop(timeoutMs = 5_000): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) {
@@ -218,6 +250,10 @@ export class ManagedRedis {
   async kill(): Promise<void> {
     const child = this.child;
     if (!child) return;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      this.child = undefined;
+      return;
+    }
     child.kill('SIGKILL');
     await this.exited;
     this.child = undefined;

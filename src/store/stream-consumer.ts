@@ -2,6 +2,7 @@
 // priority order), takes over entries another consumer left pending past the lease, keeps its own
 // entries from looking idle, and acknowledges them. The worker, the state notifier and the ingress use it.
 import type { Redis } from 'ioredis';
+import { closeNow } from './connect.js';
 
 export interface StreamEntry {
   stream: string;
@@ -41,8 +42,9 @@ export class StreamConsumer {
     });
   }
 
+  /** Close the reading connection now: a blocking read in progress fails at once, even if Redis is away. */
   disconnect(): void {
-    this.reader.disconnect();
+    closeNow(this.reader);
   }
 
   /** Create the group on each stream (and the stream), from `start` ("0": entries already there too). */

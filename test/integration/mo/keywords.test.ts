@@ -77,8 +77,12 @@ describe('stop keywords', () => {
       const entry = await optOuts.get('acme', `+${number}`);
       expect(entry?.source).toBe(`mo:${SHORT_CODE}`);
       expect(await waitForReplies(number, 1)).toEqual([gw.gateway.config.keywords.stopReply]);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(submitsTo(gw, number)).toHaveLength(1);
+      // One confirmation only: a later HELP's reply comes after any second one.
+      await sendMo(number, 'HELP');
+      expect(await waitForReplies(number, 2)).toEqual([
+        gw.gateway.config.keywords.stopReply,
+        gw.gateway.config.keywords.helpReply,
+      ]);
       const [event] = await moEvents(redis, gw, `+${number}`);
       expect(event).toMatchObject({ route: 'stop', account: 'acme', to: SHORT_CODE, incomplete: 'false' });
     },
@@ -90,8 +94,9 @@ describe('stop keywords', () => {
     expect(await optOuts.has('acme', `+${number}`)).toBe(false);
     const [event] = await moEvents(redis, gw, `+${number}`);
     expect(event).toMatchObject({ route: 'default', text: 'stopper' });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(submitsTo(gw, number)).toHaveLength(0);
+    // No reply: the first to reach the number is the reply to a later HELP.
+    await sendMo(number, 'HELP');
+    expect(await waitForReplies(number, 1)).toEqual([gw.gateway.config.keywords.helpReply]);
   });
 });
 
@@ -189,7 +194,10 @@ describe('custom keywords and forwarding', () => {
     await gw.gateway.simulator!.injectMo({ from: 'PROMOBOT', to: SHORT_CODE, text: 'HELP' });
     const [event] = await moEvents(redis, gw, 'PROMOBOT');
     expect(event).toMatchObject({ route: 'help' });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A later HELP from a number gets its reply; none went to PROMOBOT before it.
+    const number = freshNumber();
+    await sendMo(number, 'HELP');
+    await waitForReplies(number, 1);
     expect(gw.gateway.simulator!.submits.filter((s) => s.destinationAddr === 'PROMOBOT')).toHaveLength(0);
   });
 

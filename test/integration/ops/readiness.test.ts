@@ -79,13 +79,21 @@ describe('/readyz', () => {
     expect(await metricValue('smppgw_binds_bound{operator="sim"}')).toBe(0);
     expect(await metricValue('smppgw_bind_up{operator="sim",bind="sim-0"}')).toBe(0);
     // The gateway keeps trying: reconnection attempts are counted.
-    await waitFor(
-      async () => ((await metricValue('smppgw_reconnects_total{operator="sim"}')) ?? 0) >= 2 || undefined,
+    const attempts = await waitFor(
+      async () => {
+        const n = (await metricValue('smppgw_reconnects_total{operator="sim"}')) ?? 0;
+        return n >= 2 ? n : undefined;
+      },
       5_000,
       'reconnection attempts',
     );
-    // And stays not ready while the SMSC is away.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // And stays not ready while the SMSC is away: still 503 after a later attempt failed too.
+    await waitFor(
+      async () =>
+        ((await metricValue('smppgw_reconnects_total{operator="sim"}')) ?? 0) > attempts || undefined,
+      5_000,
+      'one more reconnection attempt',
+    );
     expect((await readyz()).status).toBe(503);
   });
 

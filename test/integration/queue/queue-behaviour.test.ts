@@ -75,6 +75,12 @@ describe('queue', () => {
     const del = await gw.request('DELETE', `/v1/messages/${String(cancelled.json.id)}`);
     expect(del.status).toBe(200);
     expect(del.json.state).toBe('cancelled');
+    // Due 300 ms after the cancelled one: had that one been sent, it would have reached the SMSC first.
+    await gw.request(
+      'POST',
+      '/v1/messages',
+      message({ sendAt: new Date(at + 300).toISOString(), text: 'marker' }),
+    );
 
     const submit = await waitFor(
       () => gw.gateway.simulator!.submits.find((s) => s.shortMessage.toString() === 'on time'),
@@ -83,7 +89,11 @@ describe('queue', () => {
     );
     expect(submit.receivedAt).toBeGreaterThanOrEqual(at);
     expect(submit.receivedAt - at).toBeLessThan(1000);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await waitFor(
+      () => gw.gateway.simulator!.submits.find((s) => s.shortMessage.toString() === 'marker'),
+      10_000,
+      'the marker due after the cancelled message',
+    );
     expect(gw.gateway.simulator!.submits.filter((s) => s.shortMessage.toString() === 'never')).toHaveLength(
       0,
     );

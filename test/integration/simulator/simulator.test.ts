@@ -270,9 +270,15 @@ describe('delivery receipts (§4.6.1, Appendix B)', () => {
     const e = byId.get(expired.body.messageId) as Pdu<'deliver_sm'>;
     expect(parseReceiptText(e.body.shortMessage.toString())).toMatchObject({ stat: 'EXPIRED', err: '042' });
     expect(tlvUint(e.tlvs, TlvTag.message_state)).toBe(MessageState.EXPIRED);
-    await sleep(100);
-    expect(client.received.filter(isDeliver)).toHaveLength(2);
-    expect(sim.counters()).toMatchObject({ submitsOk: 2, submitsFailed: 1 });
+    // A later submit's receipt (same delay, so it comes after any earlier one): none for the refused submit.
+    const marker = (await client.submit({
+      destinationAddr: '33611111111',
+      registeredDelivery: 1,
+    })) as Pdu<'submit_sm_resp'>;
+    const all = (await client.waitForCount(isDeliver, 3)) as Array<Pdu<'deliver_sm'>>;
+    expect(tlvCString(all[2]!.tlvs, TlvTag.receipted_message_id)).toBe(marker.body.messageId);
+    expect(client.received.filter(isDeliver)).toHaveLength(3);
+    expect(sim.counters()).toMatchObject({ submitsOk: 3, submitsFailed: 1 });
   });
 
   it('honours registered_delivery: none for 0, only failures for 2', async () => {
@@ -284,10 +290,15 @@ describe('delivery receipts (§4.6.1, Appendix B)', () => {
       destinationAddr: '33991111111',
       registeredDelivery: 2,
     })) as Pdu<'submit_sm_resp'>;
-    const receipt = (await client.waitFor(isDeliver)) as Pdu<'deliver_sm'>;
-    expect(tlvCString(receipt.tlvs, TlvTag.receipted_message_id)).toBe(failed.body.messageId);
-    await sleep(100);
-    expect(client.received.filter(isDeliver)).toHaveLength(1);
+    // A later submit asking for every receipt: its receipt comes after any the first two could have caused.
+    const marker = (await client.submit({
+      destinationAddr: '33611111111',
+      registeredDelivery: 1,
+    })) as Pdu<'submit_sm_resp'>;
+    const [receipt, last] = (await client.waitForCount(isDeliver, 2)) as Array<Pdu<'deliver_sm'>>;
+    expect(tlvCString(receipt!.tlvs, TlvTag.receipted_message_id)).toBe(failed.body.messageId);
+    expect(tlvCString(last!.tlvs, TlvTag.receipted_message_id)).toBe(marker.body.messageId);
+    expect(client.received.filter(isDeliver)).toHaveLength(2);
   });
 
   it("sends a receipt only to a receiver of the submitter's system_id, holding it until one binds", async () => {
@@ -317,6 +328,24 @@ describe('delivery receipts (§4.6.1, Appendix B)', () => {
     const again = (await next.waitFor(isDeliver)) as Pdu<'deliver_sm'>;
     expect(tlvCString(again.tlvs, TlvTag.receipted_message_id)).toBe(resp.body.messageId);
     expect(sim.counters().receiptsSent).toBe(2);
+  });
+
+  it('sends a receipt again after ESME_RX_T_APPN (the ESME could not store it yet), as SMSCs do', async () => {
+    const sim = await startSimulator({ receiptDelayMs: 10, receiptRetryMs: 50 });
+    const client = await bound(sim, 'transceiver', { systemId: 'acme' }, { autoRespond: false });
+    const resp = (await client.submit({ registeredDelivery: 1 })) as Pdu<'submit_sm_resp'>;
+    const first = (await client.waitFor(isDeliver)) as Pdu<'deliver_sm'>;
+    client.send(
+      makePdu(
+        'deliver_sm_resp',
+        {},
+        { sequenceNumber: first.sequenceNumber, commandStatus: CommandStatus.ESME_RX_T_APPN },
+      ),
+    );
+    const [, again] = (await client.waitForCount(isDeliver, 2)) as Array<Pdu<'deliver_sm'>>;
+    expect(tlvCString(again!.tlvs, TlvTag.receipted_message_id)).toBe(resp.body.messageId);
+    client.send(makePdu('deliver_sm_resp', {}, { sequenceNumber: again!.sequenceNumber }));
+    expect(sim.counters()).toMatchObject({ receiptsSent: 2, receiptsRetried: 1 });
   });
 
   it('sendReceipt drives a receipt by hand, by seq or message id', async () => {

@@ -417,6 +417,38 @@ describe('SmppSession receive path', () => {
     session.close('stopped');
   });
 
+  it('takes a deliver_sm that arrives in the same read as bind_resp (receipts an SMSC held for us) as bound', async () => {
+    // SMSCs flush the receipts they held for a system_id right after bind_resp: one TCP read often carries
+    // both. The deliver_sm must not meet a session still "binding" (ESME_RINVBNDSTS loses the receipt).
+    fake.onRequest = (pdu, conn) => {
+      if (pdu.command !== 'bind_transceiver') return false;
+      conn.sendRaw(
+        Buffer.concat([
+          encodePdu(
+            makePdu('bind_transceiver_resp', { systemId: 'FAKE' }, { sequenceNumber: pdu.sequenceNumber }),
+          ),
+          encodePdu(
+            makePdu(
+              'deliver_sm',
+              { sourceAddr: '336', esmClass: 0x04, shortMessage: Buffer.from('id:1 stat:DELIVRD') },
+              { sequenceNumber: 40 },
+            ),
+          ),
+        ]),
+      );
+      return true;
+    };
+    const onDeliver = vi.fn<DeliverHandler>(async () => 0);
+    const session = makeSession({}, { onDeliver });
+    const conn = await bound(session);
+    await flush();
+    expect(conn.commands('deliver_sm_resp')).toEqual([
+      expect.objectContaining({ sequenceNumber: 40, commandStatus: 0 }),
+    ]);
+    expect(onDeliver).toHaveBeenCalledTimes(1);
+    session.close('stopped');
+  });
+
   it('answers a malformed request with generic_nack and its status, then goes on', async () => {
     const onDeliver = vi.fn<DeliverHandler>(async () => 0);
     const session = makeSession({}, { onDeliver });
