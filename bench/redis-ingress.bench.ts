@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Gateway } from '../src/app.js';
 import { buildConfig } from '../src/config/index.js';
-import { ManagedRedis, freePort } from '../src/store/index.js';
+import { ManagedRedis, duplicateClient, freePort } from '../src/store/index.js';
 
 export interface RedisIngressBenchResult {
   n: number;
@@ -56,7 +56,7 @@ export async function benchRedisIngress(n: number, sending: boolean): Promise<Re
   const gateway = new Gateway(config, { logger: pino({ level: 'error' }) });
   try {
     await gateway.start();
-    const client = gateway.store.redis.duplicate();
+    const client = duplicateClient(gateway.store.redis);
     const stream = gateway.store.keys.ingress('acme');
     const started = process.hrtime.bigint();
     for (let start = 0; start < n; start += 1000) {

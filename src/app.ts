@@ -28,6 +28,8 @@ import {
   type PlatformBindsOptions,
   type RedisBindLeases,
   type RedisPlatformBinds,
+  type RedisTarget,
+  redisTargetOf,
 } from './store/index.js';
 import { SmppServer } from './smpp-server/index.js';
 import { SmscSimulator } from './simulator/index.js';
@@ -37,6 +39,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Overrides the redis section (tests point every instance at their own server). */
   redisUrl?: string;
+  /** Overrides the redis section with a Sentinel or Cluster target (tests of those shapes). */
+  redisTarget?: RedisTarget;
   /** Receipt correlation tuning (tests shorten it). */
   receiptMatchWindowMs?: number;
   /** Unique name of this instance (consumer name, lease holder). */
@@ -140,6 +144,8 @@ export class Gateway {
       const store = new GatewayStore(this.connection!.client, config.redis.keyPrefix, {
         retentionDays: config.messages.retentionDays,
         eventsMaxLen: config.messages.eventsMaxLen,
+        waitReplicas: config.redis.waitReplicas,
+        waitTimeoutMs: config.redis.waitTimeoutMs,
         // Every final state, whatever path reached it, is counted here once.
         onFinal: (change) => metrics.finalStates.inc({ state: change.state }),
       });
@@ -370,17 +376,19 @@ export class Gateway {
 
   private async startRedis(): Promise<void> {
     const { config, logger, metrics } = this;
-    let url = this.options.redisUrl ?? config.redis.url;
-    if (!url) {
+    let target: RedisTarget | undefined = this.options.redisUrl
+      ? { kind: 'url', url: this.options.redisUrl }
+      : (this.options.redisTarget ?? redisTargetOf(config.redis));
+    if (!target) {
       this.managedRedis = new ManagedRedis({
         dataDir: config.redis.dataDir,
         serverBin: config.redis.serverBin,
         ...(config.redis.port !== undefined ? { port: config.redis.port } : {}),
         logger,
       });
-      url = await this.managedRedis.start();
+      target = { kind: 'url', url: await this.managedRedis.start() };
     }
-    this.connection = await RedisConnection.open(url, {
+    this.connection = await RedisConnection.open(target, {
       logger,
       managed: Boolean(this.managedRedis),
       hooks: {

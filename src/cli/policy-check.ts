@@ -18,7 +18,15 @@ import {
   policyCheckReport,
   type PolicyDecision,
 } from '../policy/index.js';
-import { OptOutStore, RedisKeys, connectRedis, createRedis, redactUrl } from '../store/index.js';
+import {
+  OptOutStore,
+  RedisKeys,
+  connectRedis,
+  createRedis,
+  describeTarget,
+  redisTargetOf,
+  type RedisTarget,
+} from '../store/index.js';
 import type { CliIo } from './io.js';
 
 const USAGE = `usage: smpp-gateway policy check --to NUMBER --class marketing|transactional [options]
@@ -180,22 +188,24 @@ async function readOptOut(
   account: string,
   to: string,
 ): Promise<boolean> {
-  const url =
-    flag ?? config.redis.url ?? (config.redis.port ? `redis://127.0.0.1:${config.redis.port}/0` : undefined);
-  if (url === undefined) {
+  const managedPort = config.redis.port ? `redis://127.0.0.1:${config.redis.port}/0` : undefined;
+  const target: RedisTarget | undefined = flag
+    ? { kind: 'url', url: flag }
+    : (redisTargetOf(config.redis) ?? (managedPort ? { kind: 'url', url: managedPort } : undefined));
+  if (target === undefined) {
     throw new FailureError(
       `--account reads the opt-out list from Redis, but ${file} has no redis.url (the daemon runs its own ` +
         'redis-server on a port chosen at start): give --redis URL, or --offline to check without it',
     );
   }
-  const redis = createRedis(url, { retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const redis = createRedis(target, { retryStrategy: () => null, maxRetriesPerRequest: 0 });
   try {
-    await connectRedis(redis, url);
+    await connectRedis(redis, target);
     const optOuts = new OptOutList(new OptOutStore(redis, new RedisKeys(config.redis.keyPrefix)));
     return await optOuts.has(account, to);
   } catch (error) {
     throw new FailureError(
-      `cannot read the opt-out list at ${redactUrl(url)}: ${error instanceof Error ? error.message : String(error)}`,
+      `cannot read the opt-out list at ${describeTarget(target)}: ${error instanceof Error ? error.message : String(error)}`,
     );
   } finally {
     redis.disconnect();

@@ -95,22 +95,66 @@ export const logSchema = z.strictObject({
   maskNumbers: bool().default(false),
 });
 
-export const redisSchema = z.strictObject({
-  url: z
-    .string()
-    .refine((s) => /^rediss?:\/\/./.test(s) || s.startsWith('/') || s.startsWith('unix://'), {
-      error: 'expected a redis:// or rediss:// URL, or the path of a unix socket',
-    })
-    .optional(),
-  // The key module adds hash tags ({...}) itself: braces or spaces here would break Redis Cluster slotting.
-  keyPrefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_:.-]+$/, { error: 'expected letters, digits, "_", ":", "." or "-"' })
-    .default('smppgw'),
-  dataDir: nonEmpty.default('./data/redis'),
-  serverBin: nonEmpty.default('redis-server'),
-  port: int(0, 65535).optional(),
+// One node of a Redis Cluster or Sentinel set: redis://[user:password@]host:port (rediss:// for TLS).
+const redisNodeUrl = z.string().regex(/^rediss?:\/\/(?:[^@/\s]*@)?[^:/\s]+:\d{1,5}\/?$/, {
+  error: 'expected redis://host:port (or rediss://, with user:password@ optional)',
 });
+
+export const redisSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .refine((s) => /^rediss?:\/\/./.test(s) || s.startsWith('/') || s.startsWith('unix://'), {
+        error: 'expected a redis:// or rediss:// URL, or the path of a unix socket',
+      })
+      .optional(),
+    // The key module adds hash tags ({...}) itself: braces or spaces here would break Redis Cluster slotting.
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_:.-]+$/, { error: 'expected letters, digits, "_", ":", "." or "-"' })
+      .default('smppgw'),
+    dataDir: nonEmpty.default('./data/redis'),
+    serverBin: nonEmpty.default('redis-server'),
+    port: int(0, 65535).optional(),
+    // Redis Cluster: seed nodes (any few of the cluster's nodes; the rest are discovered).
+    cluster: z.array(redisNodeUrl).min(1).optional(),
+    // Redis Sentinel: the sentinels' addresses and the monitored primary's name. The sentinels' own password,
+    // if any, goes in their URLs; the primary's in `password` (and `username` for an ACL user).
+    sentinel: z
+      .strictObject({
+        nodes: z.array(redisNodeUrl).min(1),
+        name: nonEmpty,
+        username: nonEmpty.optional(),
+        password: nonEmpty.optional(),
+        tls: bool().default(false),
+      })
+      .optional(),
+    // With Cluster or Sentinel the primary's password (and ACL user) when not in a URL.
+    username: nonEmpty.optional(),
+    password: nonEmpty.optional(),
+    // Before a message is acknowledged to its sender (202, submit_sm_resp, ingress entry consumed), wait for this
+    // many replicas to have it (Redis WAIT); 0: do not wait. docs/scaling.md says what each choice can lose.
+    waitReplicas: int(0, 16).default(0),
+    waitTimeoutMs: int(1, 60_000).default(500),
+  })
+  .superRefine((r, ctx) => {
+    const shapes = [r.url && 'url', r.cluster && 'cluster', r.sentinel && 'sentinel'].filter(Boolean);
+    if (shapes.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [String(shapes[1])],
+        message: `give one of url, cluster and sentinel, not ${shapes.join(' and ')}`,
+      });
+    }
+    if (r.cluster && r.waitReplicas > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['waitReplicas'],
+        message:
+          'not supported with cluster: WAIT counts the writes of one connection, and a Cluster client spreads them over its primaries',
+      });
+    }
+  });
 
 export const httpSchema = z.strictObject({
   listen: listenField('127.0.0.1:8080'),

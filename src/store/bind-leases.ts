@@ -2,7 +2,7 @@
 // lease, so `binds: N` is the operator's total across all instances; a dead instance's lease expires.
 // Instances also share the slots fairly: each registers itself, and holds at most ceil(binds / live
 // instances) slots, giving extras back on renewal so a newly started instance gets its share.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import type { BindLeaseProvider } from '../smpp/types.js';
 import type { RedisKeys } from './keys.js';
 import { scripts } from './scripts.js';
@@ -23,7 +23,7 @@ export class RedisBindLeases implements BindLeaseProvider {
   private abandoned = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly holder: string,
     private readonly bindsByOperator: ReadonlyMap<string, number>,

@@ -3,7 +3,7 @@
 // are the messages' own (`figures:campaign:<account>:<id>`, kept by the state-change scripts), read with
 // MessageStore.figures(account, id). Both keys expire with the messages (`retentionDays` after the last
 // send time).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import type { RedisKeys } from './keys.js';
 
 export type CampaignState = 'scheduled' | 'sending' | 'cancelled';
@@ -30,7 +30,7 @@ export interface CampaignRecord {
 
 export class CampaignStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly retentionSeconds: number,
   ) {}

@@ -1,9 +1,16 @@
 // The gateway's main Redis connection as the composition root sees it: opened with the shared retry
 // policy, checked (version, eviction, persistence), pinged for the latency metric, and closed politely
 // when Redis is there, at once when it is not (a stop never waits on an absent Redis).
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { checkRedisServer, closeNow, connectRedis, createRedis, redactUrl } from './connect.js';
+import {
+  checkRedisServer,
+  closeNow,
+  connectRedis,
+  createRedis,
+  describeTarget,
+  type RedisClient,
+  type RedisTarget,
+} from './connect.js';
 
 export interface RedisConnectionHooks {
   /** Connection up (true) or down (false). */
@@ -16,25 +23,31 @@ export class RedisConnection {
   private pingTimer: NodeJS.Timeout | undefined;
 
   private constructor(
-    readonly client: Redis,
-    readonly url: string,
+    readonly client: RedisClient,
+    readonly target: RedisTarget,
   ) {}
 
   static async open(
-    url: string,
+    where: RedisTarget | string,
     options: { logger: Logger; managed: boolean; hooks?: RedisConnectionHooks },
   ): Promise<RedisConnection> {
     const { logger, hooks } = options;
-    const client = createRedis(url, { logger, name: 'main' });
+    const target: RedisTarget = typeof where === 'string' ? { kind: 'url', url: where } : where;
+    const client = createRedis(target, { logger, name: 'main' });
     client.on('ready', () => hooks?.onStatus?.(true));
     client.on('close', () => hooks?.onStatus?.(false));
-    const connection = new RedisConnection(client, url);
+    const connection = new RedisConnection(client, target);
     try {
-      await connectRedis(client, url);
+      await connectRedis(client, target);
       const report = await checkRedisServer(client);
-      for (const warning of report.warnings) logger.warn({ redis: redactUrl(url) }, warning);
+      for (const warning of report.warnings) logger.warn({ redis: describeTarget(target) }, warning);
       logger.info(
-        { redis: redactUrl(url), version: report.version, managed: options.managed },
+        {
+          redis: describeTarget(target),
+          shape: target.kind,
+          version: report.version,
+          managed: options.managed,
+        },
         'redis ready',
       );
     } catch (error) {

@@ -1,13 +1,13 @@
 // Account credit balances in segments (SPEC §3 balance). The balance is charged by the enqueue script and
 // given back by the state-change scripts (lib-record's set_state) in the same call as the change; this
 // store reads it and tops it up. A balance key that does not exist yet reads as the configured credits.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import type { RedisKeys } from './keys.js';
 import { replyArray, scripts } from './scripts.js';
 
 export class CreditStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

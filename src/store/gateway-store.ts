@@ -1,7 +1,7 @@
 // One handle on everything the gateway keeps in Redis, built once by the composition root and handed to
 // each module as the part it needs (messages, opt-outs, MO, webhooks, buckets, leases, and the SMPP server's
 // binds, gathered parts, outbox and message lookups).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import { IngressStore } from './ingress-store.js';
 import { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
 import { CampaignStore } from './campaign-store.js';
@@ -30,9 +30,9 @@ export class GatewayStore {
   readonly campaigns: CampaignStore;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     keyPrefix: string,
-    options: MessageStoreOptions = {},
+    private readonly options: MessageStoreOptions = {},
   ) {
     this.keys = new RedisKeys(keyPrefix);
     this.messages = new MessageStore(redis, this.keys, options);
@@ -59,7 +59,7 @@ export class GatewayStore {
     return this.available && this.refusal === undefined;
   }
 
-  /** Why writes are refused (OOM, MISCONF, READONLY, NOREPLICAS), until a probe write succeeds. */
+  /** Why writes are refused (OOM, MISCONF, READONLY, NOREPLICAS, NOTREPLICATED), until a probe write succeeds. */
   get writeRefusal(): WriteRefusal | undefined {
     return this.refusal;
   }
@@ -78,6 +78,15 @@ export class GatewayStore {
   async probeWrite(instance: string, ttlMs = 10_000): Promise<boolean> {
     try {
       await this.redis.set(this.keys.writeProbe(instance), String(Date.now()), 'PX', ttlMs);
+      // With redis.waitReplicas, writes are refused until the replicas are back: the probe asks them too.
+      const wanted = this.options.waitReplicas ?? 0;
+      if (wanted > 0) {
+        const got = Number(await this.redis.call('WAIT', wanted, this.options.waitTimeoutMs ?? 500));
+        if (got < wanted) {
+          this.refusal = 'NOTREPLICATED';
+          return false;
+        }
+      }
       this.refusal = undefined;
       return true;
     } catch (error) {

@@ -5,6 +5,12 @@ export { ManagedRedis, freePort, processAlive, type ManagedRedisOptions } from '
 export {
   createRedis,
   connectRedis,
+  describeTarget,
+  duplicateClient,
+  redisTargetOf,
+  type RedisWhereConfig,
+  type RedisClient,
+  type RedisTarget,
   checkRedisServer,
   redactUrl,
   redisRetryStrategy,

@@ -2,7 +2,7 @@
 // ingress stream read through one consumer group shared by every instance, the end of a batch (refused
 // entries dead-lettered with their outcome, duplicates told, every entry acknowledged and deleted in one
 // script), and the stream's lag for the metrics.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import type { RedisKeys } from './keys.js';
 import { scripts, type LuaArg } from './scripts.js';
 import { StreamConsumer } from './stream-consumer.js';
@@ -35,7 +35,7 @@ export interface IngressBacklog {
 
 export class IngressStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly eventsMaxLen: number,
     private readonly deadMaxLen = 100_000,

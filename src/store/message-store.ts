@@ -2,7 +2,8 @@
 // scripts of lua/ (one call for N messages), so concurrent instances stay consistent and Redis sees a
 // handful of commands per message. Every move to a final state, whatever path made it (submit, receipt,
 // receipt timeout, cancel, policy, expiry), passes through one hook: metrics, figures and credit follow it.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
+import { ReplicationError } from './errors.js';
 import type { MessageIdFormat } from '../config/index.js';
 import { isFinalReceiptStat } from '../smpp/pdu/index.js';
 import { Batcher } from './batcher.js';
@@ -49,6 +50,12 @@ export interface MessageStoreOptions {
   eventsMaxLen?: number;
   retentionDays?: number;
   onFinal?: FinalStateHook;
+  /**
+   * Redis WAIT after every write of new messages: the write resolves only once this many replicas have it,
+   * and fails with NOTREPLICATED (the caller answers "retry") when they do not within `waitTimeoutMs`.
+   */
+  waitReplicas?: number;
+  waitTimeoutMs?: number;
 }
 
 /** A new message, encoded and split, ready to be written. */
@@ -239,17 +246,21 @@ function str(reply: LuaReply | undefined): string {
 export class MessageStore {
   readonly eventsMaxLen: number;
   private readonly retentionSeconds: number;
+  private readonly waitReplicas: number;
+  private readonly waitTimeoutMs: number;
   private readonly finalHooks: FinalStateHook[] = [];
   private readonly acceptBatcher: Batcher<AcceptedPart, AcceptResult>;
   private readonly receiptBatcher: Batcher<ReceiptInput, ReceiptResult>;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly keys: RedisKeys,
     options: MessageStoreOptions = {},
   ) {
     this.eventsMaxLen = options.eventsMaxLen ?? DEFAULT_EVENTS_MAXLEN;
     this.retentionSeconds = Math.round((options.retentionDays ?? 7) * 86_400);
+    this.waitReplicas = options.waitReplicas ?? 0;
+    this.waitTimeoutMs = options.waitTimeoutMs ?? 500;
     if (options.onFinal) this.finalHooks.push(options.onFinal);
     this.acceptBatcher = new Batcher((items) => this.acceptBatch(items));
     this.receiptBatcher = new Batcher((items) => this.receiptBatch(items));
@@ -339,6 +350,7 @@ export class MessageStore {
       );
     }
     const reply = replyArray(await scripts.enqueue.run(this.redis, kt.keys, args));
+    if (this.waitReplicas > 0) await this.awaitReplicas();
     return records.map((r, i): WriteOutcome => {
       const out = str(reply[i]);
       if (out.startsWith('dup:')) return { written: false, duplicateOf: out.slice(4) };
@@ -364,6 +376,15 @@ export class MessageStore {
       }
       return { written: true };
     });
+  }
+
+  /**
+   * WAIT on the connection that wrote: it counts that connection's writes up to now. One WAIT covers
+   * every message written before it, so concurrent writes share it (autopipelining sends them together).
+   */
+  private async awaitReplicas(): Promise<void> {
+    const got = Number(await this.redis.call('WAIT', this.waitReplicas, this.waitTimeoutMs));
+    if (got < this.waitReplicas) throw new ReplicationError(this.waitReplicas, got, this.waitTimeoutMs);
   }
 
   /**

@@ -1,7 +1,7 @@
 // Inbound (MO) state in Redis: parts of concatenated MO being reassembled (lua/mo-part.lua, atomically,
 // under the operator's hash tag), the operator's MO inbox stream of whole messages not yet routed, the
 // routing claims, the auto-responder's loop guard, and the MO entries of an account's event stream.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import type { RedisKeys } from './keys.js';
 import { replyArray, scripts, type LuaReply } from './scripts.js';
 
@@ -14,7 +14,7 @@ export interface MoPartKey {
 
 export class MoStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly eventsMaxLen: number,
   ) {}

@@ -1,11 +1,11 @@
 // Opt-out lists in Redis: one hash per account, E.164 number → JSON {at, source}. The rules (who is
 // refused, normalisation, CSV) live in policy/opt-out.ts; this is only where the list is kept.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import type { RedisKeys } from './keys.js';
 
 export class OptOutStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -2,7 +2,7 @@
 // `accounts[].smpp.maxBinds` is the total of all of them. Each bind is a lease (lua/platform-bind.lua, on
 // the Redis clock) that this instance refreshes while its session lives; an instance that dies stops
 // refreshing, and its binds lapse within one lease time.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import type { BindRegistry } from '../smpp-server/ports.js';
 import type { RedisKeys } from './keys.js';
 import { replyArray, scripts } from './scripts.js';
@@ -25,7 +25,7 @@ export class RedisPlatformBinds implements BindRegistry {
   private refreshing: Promise<void> | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly options: PlatformBindsOptions = {},
   ) {

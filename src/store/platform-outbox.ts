@@ -4,7 +4,7 @@
 // instance (leased: if it dies, they go back in their place), a sequence counter, and the recent origins
 // against doubles. Bounded: past `maxItems` the oldest are dropped; an item older than `maxAgeMs` is dropped
 // when met. Both are counted through `onDropped`. Scripts: lua/platform-outbox-*.lua.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import type { OutboundItem, PlatformOutbox } from '../smpp-server/ports.js';
 import type { RedisKeys } from './keys.js';
 import { replyArray, scripts } from './scripts.js';
@@ -60,7 +60,7 @@ export class RedisPlatformOutbox implements PlatformOutbox {
   private readonly seenWindowMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly options: PlatformOutboxOptions,
   ) {

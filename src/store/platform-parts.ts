@@ -4,7 +4,7 @@
 // platform gets it back for every part); after finish() a short marker answers a part sent again late with
 // the same id instead of starting a new message. Scripts: lua/platform-part*.lua.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import type {
   ExpiredGathering,
   GatheredPart,
@@ -48,7 +48,7 @@ export class RedisPartGatherer implements PartGatherer {
   private readonly newId: (now: number) => string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly options: PlatformPartsOptions,
   ) {

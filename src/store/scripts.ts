@@ -3,7 +3,7 @@
 // script builds a key name, every key is passed in (so each call stays on one Cluster slot).
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 
 export type LuaArg = string | number | Buffer;
 export type LuaReply = string | number | null | LuaReply[];
@@ -28,7 +28,7 @@ export class LuaScript {
     return new LuaScript(name, source);
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly LuaArg[]): Promise<LuaReply> {
+  async run(redis: RedisClient, keys: readonly string[], args: readonly LuaArg[]): Promise<LuaReply> {
     try {
       return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as LuaReply;
     } catch (error) {

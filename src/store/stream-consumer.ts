@@ -1,8 +1,7 @@
 // The one stream consumer of the gateway: a consumer group member that reads new entries (streams in
 // priority order), takes over entries another consumer left pending past the lease, keeps its own
 // entries from looking idle, and acknowledges them. The worker, the state notifier and the ingress use it.
-import type { Redis } from 'ioredis';
-import { closeNow } from './connect.js';
+import { closeNow, duplicateClient, type RedisClient } from './connect.js';
 
 export interface StreamEntry {
   stream: string;
@@ -19,18 +18,18 @@ function toFields(flat: readonly string[]): Record<string, string> {
 }
 
 export class StreamConsumer {
-  private readonly reader: Redis;
+  private readonly reader: RedisClient;
 
   /**
    * `redis` serves the short commands; a duplicate connection is kept for the blocking reads, so a
    * read waiting for entries never holds back the acknowledgements behind it.
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly group: string,
     readonly consumer: string,
   ) {
-    this.reader = redis.duplicate({ enableAutoPipelining: false });
+    this.reader = duplicateClient(redis, { enableAutoPipelining: false });
     // Connection errors surface on the commands; the main client logs the connection's state.
     this.reader.on('error', () => undefined);
   }
@@ -122,7 +121,7 @@ export class StreamConsumer {
   /** Reset the idle time of entries we are still working on, so no other consumer takes them over. */
   async renew(stream: string, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.redis.xclaim(stream, this.group, this.consumer, 0, ...ids, 'JUSTID');
+    await this.redis.call('XCLAIM', stream, this.group, this.consumer, '0', ...ids, 'JUSTID');
   }
 
   /** Acknowledge entries; `remove` also deletes them (queues), otherwise they stay (event streams). */

@@ -1,6 +1,6 @@
 // One token bucket in Redis, shared by every daemon instance (an operator's throughput, an account's
 // ingress limit). The refill arithmetic runs in lua/token-bucket.lua on the server's clock.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import { replyArray, scripts } from './scripts.js';
 
 export interface BucketTake {
@@ -10,7 +10,7 @@ export interface BucketTake {
 
 export class RedisBucket {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly key: string,
   ) {}
 

@@ -1,12 +1,12 @@
 // Webhook deliveries in Redis: a hash per delivery and one sorted set of due times, both under the
 // `{webhooks}` hash tag. The sender (api/webhooks.ts) decides when and what; this is where it is kept.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import type { RedisKeys } from './keys.js';
 import { replyArray, scripts } from './scripts.js';
 
 export class WebhookStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -44,7 +44,7 @@ export const OPEN_ALL_HOURS: NonNullable<ConfigInput['policy']> = {
 };
 
 export async function startTestGateway(
-  redis: TestRedis,
+  redis: Pick<TestRedis, 'url'>,
   overrides: Overrides = {},
   options: Omit<GatewayOptions, 'logger'> = {},
 ): Promise<TestGateway> {

@@ -37,7 +37,13 @@ describe('parseConfig: valid files', () => {
   it('applies defaults to a minimal file', () => {
     const c = parseConfig(OPERATOR, 'test.yaml', { env: {} });
     expect(c.http.listen).toBe('127.0.0.1:8080');
-    expect(c.redis).toEqual({ keyPrefix: 'smppgw', dataDir: './data/redis', serverBin: 'redis-server' });
+    expect(c.redis).toEqual({
+      keyPrefix: 'smppgw',
+      dataDir: './data/redis',
+      serverBin: 'redis-server',
+      waitReplicas: 0,
+      waitTimeoutMs: 500,
+    });
     expect(c.simulator.enabled).toBe(false);
     expect(c.operators[0]).toMatchObject({
       bindMode: 'transceiver',
@@ -326,5 +332,48 @@ describe('buildConfig and parseConfigObject', () => {
     expect(warnings).toEqual([
       { path: 'routes', message: expect.stringMatching(/no fallback route/) as unknown },
     ]);
+  });
+});
+
+describe('parseConfig: redis shapes (url, cluster, sentinel)', () => {
+  it('reads cluster seed nodes and a sentinel set', () => {
+    const cluster = parseConfig(
+      `redis:\n  cluster: ["redis://10.0.0.1:7000", "redis://:pw@10.0.0.2:7001"]\n${OPERATOR}`,
+      'test.yaml',
+      { env: {} },
+    );
+    expect(cluster.redis.cluster).toEqual(['redis://10.0.0.1:7000', 'redis://:pw@10.0.0.2:7001']);
+    const sentinel = parseConfig(
+      `redis:\n  sentinel: { nodes: ["redis://10.0.0.1:26379"], name: mymaster, password: p }\n  waitReplicas: 1\n${OPERATOR}`,
+      'test.yaml',
+      { env: {} },
+    );
+    expect(sentinel.redis.sentinel).toEqual({
+      nodes: ['redis://10.0.0.1:26379'],
+      name: 'mymaster',
+      password: 'p',
+      tls: false,
+    });
+    expect(sentinel.redis.waitReplicas).toBe(1);
+  });
+
+  it('refuses two shapes at once, a node that is not host:port, and waitReplicas on a cluster', () => {
+    expect(
+      lines(
+        errorOf(`redis:\n  url: redis://127.0.0.1:6379\n  cluster: ["redis://10.0.0.1:7000"]\n${OPERATOR}`),
+      ),
+    ).toContain('redis.cluster: give one of url, cluster and sentinel, not url and cluster');
+    expect(lines(errorOf(`redis:\n  cluster: ["10.0.0.1:7000"]\n${OPERATOR}`))).toContain(
+      'redis.cluster[0]: expected redis://host:port (or rediss://, with user:password@ optional)',
+    );
+    expect(lines(errorOf(`redis:\n  sentinel: { nodes: [] }\n${OPERATOR}`))).toEqual(
+      expect.arrayContaining([
+        'redis.sentinel.name: missing required key',
+        'redis.sentinel.nodes: must list at least 1 item',
+      ]),
+    );
+    expect(
+      lines(errorOf(`redis:\n  cluster: ["redis://10.0.0.1:7000"]\n  waitReplicas: 1\n${OPERATOR}`)),
+    ).toEqual([expect.stringMatching(/^redis\.waitReplicas: not supported with cluster/)]);
   });
 });
