@@ -141,7 +141,13 @@ export class Gateway {
     try {
       await this.startRedis();
       await this.startSimulator();
+      const shards = await GatewayStore.registerShards(
+        this.connection!.client,
+        config.redis.keyPrefix,
+        config.redis.shards,
+      );
       const store = new GatewayStore(this.connection!.client, config.redis.keyPrefix, {
+        shards,
         retentionDays: config.messages.retentionDays,
         eventsMaxLen: config.messages.eventsMaxLen,
         waitReplicas: config.redis.waitReplicas,

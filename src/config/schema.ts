@@ -136,6 +136,9 @@ export const redisSchema = z
     // many replicas to have it (Redis WAIT); 0: do not wait. docs/scaling.md says what each choice can lose.
     waitReplicas: int(0, 16).default(0),
     waitTimeoutMs: int(1, 60_000).default(500),
+    // Each operator's queue, its messages' records and their indexes are spread over this many hash tags
+    // (docs/scaling.md). The count only grows: a Redis keeps the most it was given, since ids name their shard.
+    shards: int(1, 32).default(1),
   })
   .superRefine((r, ctx) => {
     const shapes = [r.url && 'url', r.cluster && 'cluster', r.sentinel && 'sentinel'].filter(Boolean);

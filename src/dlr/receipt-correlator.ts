@@ -106,7 +106,7 @@ export class ReceiptCorrelator {
   /** Retry held receipts; drop (as orphaned) those older than the match window. Safe on several instances. */
   async sweep(now: number = Date.now()): Promise<void> {
     // Receipts that never came: past the operator's receipt timeout, delivered is final (unconfirmed).
-    await this.store.settleReceiptDeadlines(500, now);
+    for (const shard of this.store.keys.shardList) await this.store.settleReceiptDeadlines(500, now, shard);
     for (const operator of this.operators.values()) {
       const entries = await this.store.heldReceipts(operator.id);
       await Promise.all(

@@ -44,7 +44,7 @@ export class StateNotifier {
   ) {
     this.consumer = new StreamConsumer(store.redis, NOTIFIER_GROUP, deps.consumer);
     this.accounts = new Map(accounts.map((a) => [a.id, a]));
-    this.streams = [store.keys.notifications(0)];
+    this.streams = store.keys.shardList.map((shard) => store.keys.notifications(shard));
   }
 
   async start(): Promise<void> {

@@ -238,7 +238,14 @@ export class MessageQueue {
       const refused = verdict?.action === 'refuse' ? verdict : undefined;
       const record: NewRecord = {
         context: {
-          id: message.id ?? newMessageId(now),
+          id:
+            message.id ??
+            newMessageId(
+              now,
+              this.store.keys.pickShard(
+                message.clientRef !== undefined ? `${message.account}\n${message.clientRef}` : undefined,
+              ),
+            ),
           account: message.account,
           ...(message.clientRef !== undefined ? { clientRef: message.clientRef } : {}),
           ...(message.campaignId !== undefined ? { campaignId: message.campaignId } : {}),

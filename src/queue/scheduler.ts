@@ -48,13 +48,15 @@ export class Scheduler {
   async tick(): Promise<number> {
     let moved = 0;
     for (const op of this.operatorIds) {
-      for (;;) {
-        const n = await this.store.moveDue(op, 0, 500);
-        moved += n;
-        if (n < 500) break;
+      for (const shard of this.store.keys.shardList) {
+        for (;;) {
+          const n = await this.store.moveDue(op, shard, 500);
+          moved += n;
+          if (n < 500) break;
+        }
+        // Acknowledged entries leave the streams here, in bulk, rather than one XDEL per message.
+        await this.store.trimAcknowledged(op, shard);
       }
-      // Acknowledged entries leave the streams here, in bulk, rather than one XDEL per message.
-      await this.store.trimAcknowledged(op);
     }
     if (this.deps.metrics && Date.now() - this.lastSample >= 1000) {
       this.lastSample = Date.now();

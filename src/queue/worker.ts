@@ -97,6 +97,8 @@ export class OperatorWorker {
   private readonly maxConcurrent: number;
   private readonly inflight: Permits;
   private readonly streams: string[];
+  private readonly lanes: string[][];
+  private readonly transactional: Set<string>;
 
   constructor(private readonly deps: OperatorWorkerDeps) {
     this.name = deps.consumerName ?? consumerName();
@@ -111,7 +113,12 @@ export class OperatorWorker {
     this.inflight = new Permits(Math.max(1, deps.operator.window * deps.operator.binds));
     // Every message in progress listens on this one signal: that many listeners is the design, not a leak.
     setMaxListeners(0, this.abort.signal);
-    this.streams = LANES.map((lane) => deps.store.keys.stream(deps.operator.id, lane));
+    // Each lane's streams, one per shard, read alike; transactional before marketing.
+    this.lanes = LANES.map((lane) =>
+      deps.store.keys.shardList.map((shard) => deps.store.keys.stream(deps.operator.id, lane, shard)),
+    );
+    this.streams = this.lanes.flat();
+    this.transactional = new Set(this.lanes[0]);
   }
 
   get consumerId(): string {
@@ -196,7 +203,7 @@ export class OperatorWorker {
           entries = await this.reclaim(room);
         }
         if (entries.length === 0) {
-          const read = await this.consumer.read(this.streams, room, 500);
+          const read = await this.consumer.readByPriority(this.lanes, room, 500);
           entries = read.map((e) => heldEntry(e.stream, e.id, e.fields));
         }
         // Entries read while stopping stay pending: another instance (or the next start) takes them.
@@ -394,7 +401,7 @@ export class OperatorWorker {
   }
 
   private laneOf(entry: HeldEntry): Lane {
-    return entry.stream === this.streams[0] ? 'transactional' : 'marketing';
+    return this.transactional.has(entry.stream) ? 'transactional' : 'marketing';
   }
 
   private async process(entry: HeldEntry, take: TakeResult): Promise<void> {

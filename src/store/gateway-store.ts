@@ -29,12 +29,24 @@ export class GatewayStore {
   readonly credits: CreditStore;
   readonly campaigns: CampaignStore;
 
+  /**
+   * Record `configured` as this Redis' shard count when it is more than any before, and return the most
+   * ever recorded, which the daemon then uses: the count only grows, since fewer shards than before would
+   * strand the messages on the others (a message id names its shard).
+   */
+  static async registerShards(redis: RedisClient, keyPrefix: string, configured: number): Promise<number> {
+    const key = new RedisKeys(keyPrefix).shardCount();
+    const before = Number((await redis.get(key)) ?? 0);
+    if (configured > before) await redis.set(key, String(configured));
+    return Math.max(before, configured);
+  }
+
   constructor(
     readonly redis: RedisClient,
     keyPrefix: string,
-    private readonly options: MessageStoreOptions = {},
+    private readonly options: MessageStoreOptions & { shards?: number } = {},
   ) {
-    this.keys = new RedisKeys(keyPrefix);
+    this.keys = new RedisKeys(keyPrefix, options.shards ?? 1);
     this.messages = new MessageStore(redis, this.keys, options);
     this.optOuts = new OptOutStore(redis, this.keys);
     this.mo = new MoStore(redis, this.keys, this.messages.eventsMaxLen);

@@ -17,7 +17,7 @@ export {
   type RedisServerReport,
 } from './connect.js';
 export { RedisSetupError, writeRefusalOf, type RedisErrorCode, type WriteRefusal } from './errors.js';
-export { RedisKeys, LANES, CONSUMER_GROUP, SHARDS, shardOfId, type Lane } from './keys.js';
+export { RedisKeys, LANES, CONSUMER_GROUP, MAX_SHARDS, shardOfId, type Lane } from './keys.js';
 export { newMessageId, isMessageId } from './ids.js';
 export * from './message.js';
 export {

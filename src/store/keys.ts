@@ -10,15 +10,25 @@ export const LANES: readonly Lane[] = ['transactional', 'marketing'];
 /** The consumer group every daemon instance joins on every operator stream. */
 export const CONSUMER_GROUP = 'gateway';
 
-/** The shard count of the key layout. One today; the scale-out work makes it configurable. */
-export const SHARDS = 1;
+/** The most shards the key layout can name (one Crockford base32 character in the message id). */
+export const MAX_SHARDS = 32;
 
 const SHARD_DIGITS = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/** The shard a message id lives on (its last character, Crockford base32). */
+/** The shard a message id lives on (its last character, Crockford base32), whatever the count is now. */
 export function shardOfId(id: string): number {
   const i = SHARD_DIGITS.indexOf(id.charAt(id.length - 1));
-  return i >= 0 && i < SHARDS ? i : 0;
+  return i >= 0 ? i : 0;
+}
+
+/** FNV-1a, 32 bits: a cheap stable spread of a string over the shards. */
+function spread(seed: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) {
+    h ^= seed.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
 
 export function shardDigit(shard: number): string {
@@ -26,7 +36,39 @@ export function shardDigit(shard: number): string {
 }
 
 export class RedisKeys {
-  constructor(readonly prefix: string) {}
+  private next = 0;
+  /** 0 … shards-1, for the readers that visit every shard. */
+  readonly shardList: readonly number[];
+
+  /**
+   * `shards`: how many shards the readers visit (the most ever configured on this Redis: see
+   * GatewayStore.registerShards) and new messages are spread over.
+   */
+  constructor(
+    readonly prefix: string,
+    readonly shards = 1,
+  ) {
+    if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
+      throw new RangeError(`shards: expected an integer from 1 to ${MAX_SHARDS}, got ${shards}`);
+    }
+    this.shardList = Array.from({ length: shards }, (_, i) => i);
+  }
+
+  /**
+   * The shard of a new message: from `seed` when given (an account's clientRef, so its idempotency key
+   * shares the message's hash tag), otherwise in turn, so traffic spreads evenly.
+   */
+  pickShard(seed?: string): number {
+    if (this.shards === 1) return 0;
+    if (seed !== undefined) return spread(seed) % this.shards;
+    this.next = (this.next + 1) % this.shards;
+    return this.next;
+  }
+
+  /** The key that remembers the most shards ever configured on this Redis (readers visit them all). */
+  shardCount(): string {
+    return `${this.prefix}:shards`;
+  }
 
   private shard(n: number): string {
     return `${this.prefix}:{s${n}}`;

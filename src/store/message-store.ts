@@ -218,6 +218,35 @@ export function toFigures(raw: Record<string, string>): Figures {
   };
 }
 
+/**
+ * Run `call` once per shard over the items of that shard (a script's keys must share one hash tag, so a
+ * Redis Cluster can run it), and give the results back in the items' order.
+ */
+async function perShard<T, R>(
+  items: readonly T[],
+  shardOf: (item: T) => number,
+  call: (group: T[], shard: number) => Promise<R[]>,
+): Promise<R[]> {
+  const first = items.length > 0 ? shardOf(items[0]!) : 0;
+  if (items.every((item) => shardOf(item) === first)) return call([...items], first);
+  const groups = new Map<number, { items: T[]; at: number[] }>();
+  items.forEach((item, i) => {
+    const shard = shardOf(item);
+    let group = groups.get(shard);
+    if (!group) groups.set(shard, (group = { items: [], at: [] }));
+    group.items.push(item);
+    group.at.push(i);
+  });
+  const results = new Array<R>(items.length);
+  await Promise.all(
+    [...groups].map(async ([shard, group]) => {
+      const out = await call(group.items, shard);
+      group.at.forEach((at, j) => (results[at] = out[j]!));
+    }),
+  );
+  return results;
+}
+
 /** Every distinct key of a batch call once in KEYS; the per-item arguments name them by index. */
 class KeyTable {
   readonly keys: string[];
@@ -301,13 +330,26 @@ export class MessageStore {
 
   private async writeChunk(records: readonly NewRecord[], now: number): Promise<WriteOutcome[]> {
     if (records.length === 0) return [];
-    const kt = new KeyTable(this.keys.notifications(0));
+    const outcomes = await perShard(
+      records,
+      (r) => shardOfId(r.context.id),
+      (group, shard) => this.writeShard(group, shard, now),
+    );
+    if (this.waitReplicas > 0) await this.awaitReplicas();
+    return outcomes;
+  }
+
+  private async writeShard(
+    records: readonly NewRecord[],
+    shard: number,
+    now: number,
+  ): Promise<WriteOutcome[]> {
+    const kt = new KeyTable(this.keys.notifications(shard));
     const args: LuaArg[] = [now, this.retentionSeconds, this.eventsMaxLen, CLIENT_REF_TTL_SECONDS];
     // The credit keys of an unlimited account are the record (never read: nothing is charged).
     for (const r of records) {
       const ref: MessageRef = { id: r.context.id, account: r.context.account };
       if (r.context.campaignId) ref.campaignId = r.context.campaignId;
-      const shard = shardOfId(ref.id);
       const [rec, ev, figA, figC] = this.contextKeys(ref);
       const kind = r.state === 'error' ? 'none' : r.state === 'scheduled' ? 'scheduled' : 'stream';
       const target =
@@ -350,7 +392,6 @@ export class MessageStore {
       );
     }
     const reply = replyArray(await scripts.enqueue.run(this.redis, kt.keys, args));
-    if (this.waitReplicas > 0) await this.awaitReplicas();
     return records.map((r, i): WriteOutcome => {
       const out = str(reply[i]);
       if (out.startsWith('dup:')) return { written: false, duplicateOf: out.slice(4) };
@@ -411,8 +452,23 @@ export class MessageStore {
     },
   ): Promise<TakeResult[]> {
     if (entries.length === 0) return [];
+    const recipients = options.frequencyCap?.recipients;
+    const indexed = entries.map((entry, i) => ({ entry, to: recipients?.[i] }));
+    return perShard(
+      indexed,
+      (x) => shardOfId(x.entry.ref.id),
+      (group, shard) => this.takeShard(group, shard, options),
+    );
+  }
+
+  private async takeShard(
+    items: ReadonlyArray<{ entry: HeldEntry; to: string | undefined }>,
+    shard: number,
+    options: Parameters<MessageStore['take']>[1],
+  ): Promise<TakeResult[]> {
+    const entries = items.map((x) => x.entry);
     const now = options.now ?? Date.now();
-    const kt = new KeyTable(this.keys.notifications(0));
+    const kt = new KeyTable(this.keys.notifications(shard));
     const args: LuaArg[] = [
       now,
       this.eventsMaxLen,
@@ -426,7 +482,7 @@ export class MessageStore {
     entries.forEach((e, i) => {
       const [rec] = this.contextKeys(e.ref);
       for (const key of this.contextKeys(e.ref)) args.push(kt.at(key));
-      const to = options.holdMarketing ? undefined : options.frequencyCap?.recipients[i];
+      const to = options.holdMarketing ? undefined : items[i]!.to;
       args.push(
         kt.at(e.stream),
         kt.at(this.keys.optOuts(e.ref.account)),
@@ -467,11 +523,18 @@ export class MessageStore {
     return this.acceptBatcher.add(part);
   }
 
-  private async acceptBatch(parts: AcceptedPart[], now: number = Date.now()): Promise<AcceptResult[]> {
-    const kt = new KeyTable(this.keys.notifications(0));
+  private acceptBatch(parts: AcceptedPart[], now: number = Date.now()): Promise<AcceptResult[]> {
+    return perShard(
+      parts,
+      (p) => shardOfId(p.ref.id),
+      (group, shard) => this.acceptShard(group, shard, now),
+    );
+  }
+
+  private async acceptShard(parts: AcceptedPart[], shard: number, now: number): Promise<AcceptResult[]> {
+    const kt = new KeyTable(this.keys.notifications(shard));
     const args: LuaArg[] = [now, this.eventsMaxLen, CONSUMER_GROUP, this.retentionSeconds];
     for (const p of parts) {
-      const shard = shardOfId(p.ref.id);
       const index = smscIdForms(p.smscId, p.format).map((form) =>
         this.keys.smscId(p.operatorId, form, shard),
       );
@@ -528,10 +591,12 @@ export class MessageStore {
   }
 
   private async correlate(receipts: ReceiptInput[], now: number): Promise<ReceiptResult[]> {
-    // One MGET finds every receipt's part, trying each id's canonical forms in order.
+    // One MGET finds every receipt's part, trying each id's canonical forms in order, on every shard (the
+    // index sits beside the record, on the message's shard, which an SMSC id does not tell).
     const forms = receipts.map((r) => smscIdForms(r.smscId, r.format));
-    const lookups = receipts.flatMap((r, i) => forms[i]!.map((f) => this.keys.smscId(r.operatorId, f)));
-    const values = lookups.length > 0 ? await this.redis.mget(...lookups) : [];
+    const values = await this.lookupSmscIds(
+      receipts.flatMap((r, i) => forms[i]!.map((f) => ({ operatorId: r.operatorId, form: f }))),
+    );
     const found: Array<{ ref: MessageRef; part: number } | undefined> = [];
     let cursor = 0;
     for (let i = 0; i < receipts.length; i++) {
@@ -545,23 +610,29 @@ export class MessageStore {
       const sep = value.lastIndexOf('|');
       found.push({ ref: decodeRef(value.slice(0, sep)), part: Number(value.slice(sep + 1)) });
     }
-    const applicable = receipts.map((r, i) => ({ r, hit: found[i] })).filter((x) => x.hit !== undefined);
+    const applicable = receipts.map((r, i) => ({ r, hit: found[i]! })).filter((x) => x.hit !== undefined);
     const results: ReceiptResult[] = receipts.map(() => 'unknown');
     if (applicable.length === 0) return results;
-    const kt = new KeyTable(this.keys.notifications(0));
-    const args: LuaArg[] = [now, this.eventsMaxLen, this.retentionSeconds];
-    for (const { r, hit } of applicable) {
-      for (const key of this.contextKeys(hit!.ref)) args.push(kt.at(key));
-      args.push(kt.at(this.keys.receiptDeadlines(shardOfId(hit!.ref.id))));
-      args.push(hit!.part, r.stat, r.err, isFinalReceiptStat(r.stat) ? 'final' : 'interim');
-    }
-    const reply = replyArray(await scripts.receipt.run(this.redis, kt.keys, args));
+    const replies = await perShard(
+      applicable,
+      (x) => shardOfId(x.hit.ref.id),
+      async (group, shard) => {
+        const kt = new KeyTable(this.keys.notifications(shard));
+        const args: LuaArg[] = [now, this.eventsMaxLen, this.retentionSeconds];
+        for (const { r, hit } of group) {
+          for (const key of this.contextKeys(hit.ref)) args.push(kt.at(key));
+          args.push(kt.at(this.keys.receiptDeadlines(shard)));
+          args.push(hit.part, r.stat, r.err, isFinalReceiptStat(r.stat) ? 'final' : 'interim');
+        }
+        const reply = replyArray(await scripts.receipt.run(this.redis, kt.keys, args));
+        return group.map((_, j) => ({ result: str(reply[j * 2]), state: str(reply[j * 2 + 1]) }));
+      },
+    );
     let j = 0;
     for (let i = 0; i < receipts.length; i++) {
       const hit = found[i];
       if (!hit) continue;
-      const result = str(reply[j * 2]);
-      const state = str(reply[j * 2 + 1]);
+      const { result, state } = replies[j]!;
       j++;
       if (result === 'missing') continue;
       results[i] = result === 'duplicate' ? 'duplicate' : 'applied';
@@ -582,10 +653,21 @@ export class MessageStore {
   /** Move messages to a state (cancel, refusal, retry, deferral, receipt timeout) in one call. */
   async settle(items: readonly SettleItem[], now: number = Date.now()): Promise<SettleResult[]> {
     if (items.length === 0) return [];
-    const kt = new KeyTable(this.keys.notifications(0));
+    return perShard(
+      items,
+      (item) => shardOfId(item.ref.id),
+      (group, shard) => this.settleShard(group, shard, now),
+    );
+  }
+
+  private async settleShard(
+    items: readonly SettleItem[],
+    shard: number,
+    now: number,
+  ): Promise<SettleResult[]> {
+    const kt = new KeyTable(this.keys.notifications(shard));
     const args: LuaArg[] = [now, this.eventsMaxLen, CONSUMER_GROUP, this.retentionSeconds];
     for (const item of items) {
-      const shard = shardOfId(item.ref.id);
       const [rec] = this.contextKeys(item.ref);
       const sched = item.schedule ? this.keys.scheduled(item.schedule.operatorId, shard) : rec;
       for (const key of this.contextKeys(item.ref)) args.push(kt.at(key));
@@ -628,6 +710,22 @@ export class MessageStore {
         });
       }
       return { changed, previous };
+    });
+  }
+
+  /** The index values of SMSC ids, each looked for on every shard (the first found wins), in order. */
+  private async lookupSmscIds(
+    lookups: ReadonlyArray<{ operatorId: string; form: string }>,
+  ): Promise<Array<string | null>> {
+    if (lookups.length === 0) return [];
+    const perShardValues = await Promise.all(
+      this.keys.shardList.map((shard) =>
+        this.redis.mget(...lookups.map((l) => this.keys.smscId(l.operatorId, l.form, shard))),
+      ),
+    );
+    return lookups.map((_, i) => {
+      for (const values of perShardValues) if (typeof values[i] === 'string') return values[i]!;
+      return null;
     });
   }
 
@@ -758,11 +856,17 @@ export class MessageStore {
 
   /** Entries waiting in an operator's lane (for the queue-full check and the depth metric). */
   async depth(operatorId: string, lane: Lane): Promise<number> {
-    return this.redis.xlen(this.keys.stream(operatorId, lane));
+    const counts = await Promise.all(
+      this.keys.shardList.map((shard) => this.redis.xlen(this.keys.stream(operatorId, lane, shard))),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   async scheduledCount(operatorId: string): Promise<number> {
-    return this.redis.zcard(this.keys.scheduled(operatorId));
+    const counts = await Promise.all(
+      this.keys.shardList.map((shard) => this.redis.zcard(this.keys.scheduled(operatorId, shard))),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   /** A concatenation reference that rotates per destination (never shared by two live messages). */

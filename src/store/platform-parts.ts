@@ -55,7 +55,7 @@ export class RedisPartGatherer implements PartGatherer {
     this.doneMarkerMs = options.doneMarkerMs ?? 120_000;
     this.gatheringTtlSeconds = options.gatheringTtlSeconds ?? 24 * 3600;
     this.now = options.now ?? Date.now;
-    this.newId = options.newId ?? ((now) => newMessageId(now));
+    this.newId = options.newId ?? ((now) => newMessageId(now, keys.pickShard()));
   }
 
   private keysOf(key: PartKey): [string, string, string] {

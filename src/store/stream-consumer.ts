@@ -62,11 +62,30 @@ export class StreamConsumer {
    * are empty, blocking up to `blockMs` on all of them.
    */
   async read(streams: readonly string[], count: number, blockMs: number): Promise<StreamEntry[]> {
-    for (let i = 0; i < streams.length - 1; i++) {
-      const entries = await this.readOnce([streams[i]!], count, undefined, '>');
+    return this.readByPriority(
+      streams.map((stream) => [stream]),
+      count,
+      blockMs,
+    );
+  }
+
+  /**
+   * New entries by priority, the streams of one group alike (the shards of a lane): the first group with
+   * entries is read, each of its streams up to its share of `count`; when none has any, all are read,
+   * blocking up to `blockMs`.
+   */
+  async readByPriority(
+    groups: ReadonlyArray<readonly string[]>,
+    count: number,
+    blockMs: number,
+  ): Promise<StreamEntry[]> {
+    for (let i = 0; i < groups.length - 1; i++) {
+      const group = groups[i]!;
+      const entries = await this.readOnce(group, Math.ceil(count / group.length), undefined, '>');
       if (entries.length > 0) return entries;
     }
-    return this.readOnce(streams, count, blockMs, '>');
+    const all = groups.flat();
+    return this.readOnce(all, Math.ceil(count / Math.max(1, groups.at(-1)?.length ?? 1)), blockMs, '>');
   }
 
   /** New entries of all the streams alike, blocking up to `blockMs` when there are none. */

@@ -52,7 +52,12 @@ export async function startTestGateway(
   const { operator, options: overrideOptions, ...rest } = overrides;
   const input = {
     log: { level: 'warn' },
-    redis: { url: redis.url, keyPrefix: uniquePrefix('gw') },
+    // TEST_REDIS_SHARDS=4 runs every gateway test on a sharded layout (docs/scaling.md).
+    redis: {
+      url: redis.url,
+      keyPrefix: uniquePrefix('gw'),
+      shards: Number(process.env.TEST_REDIS_SHARDS ?? 1),
+    },
     http: { listen: '127.0.0.1:0' },
     simulator: { enabled: true, listen: `127.0.0.1:${simulatorPort}`, receiptDelayMs: 50 },
     accounts: [{ id: 'acme', apiKeys: [TEST_API_KEY], senders: ['ACME', '36180'] }],

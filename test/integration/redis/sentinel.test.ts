@@ -90,6 +90,21 @@ describe('Redis Sentinel failover under load', () => {
       }
     };
 
+    const progress = process.env.DEBUG_SENTINEL
+      ? setInterval(() => {
+          void readyz().then(async (ready) => {
+            const metrics = await (await fetch(`${gw.baseUrl}/metrics`)).text();
+            const lines = metrics
+              .split('\n')
+              .filter((l) =>
+                /^smppgw_(inflight|binds_bound|queue_depth|throttle_rate|submits_total)/.test(l),
+              );
+            console.log(
+              `progress: ${accepted.size} accepted, ${refusedAttempts} refused, ${gw.gateway.simulator!.submits.length} at the SMSC, ready ${ready}, failover ${JSON.stringify(failover)}\n${lines.join('\n')}`,
+            );
+          });
+        }, 2000)
+      : undefined;
     for (let first = 0; first < TOTAL; first += BATCH * 2) {
       await Promise.all([sendBatch(first), sendBatch(first + BATCH)]);
       if (!killing && accepted.size >= TOTAL / 2) {
@@ -123,6 +138,9 @@ describe('Redis Sentinel failover under load', () => {
     await waitFor(() => (seen().size >= TOTAL ? true : undefined), 90_000, 'every message at the SMSC').catch(
       () => undefined,
     );
+    clearInterval(progress);
+    const step = (what: string) => process.env.DEBUG_SENTINEL && console.log(`step: ${what}`);
+    step('counting at the SMSC');
     const atSmsc = seen();
     const lost = [...accepted.values()].filter((n) => !atSmsc.has(n));
 
@@ -130,9 +148,22 @@ describe('Redis Sentinel failover under load', () => {
     const keys = new RedisKeys(prefix);
     const client = set.clientOn(Number(failover!.to.split(':')[1]));
     const ids = [...accepted.keys()];
+    step(`reading records on ${failover!.to}: ${client.status}`);
+    if (process.env.DEBUG_SENTINEL) {
+      for (const port of [set.primaryPort, set.replicaPort]) {
+        const c = set.clientOn(port);
+        const role = /role:(\w+)/.exec(await c.info('replication'))?.[1];
+        const list = String(await c.call('CLIENT', 'LIST'))
+          .split('\n')
+          .filter((l) => l.includes('name=main'))
+          .map((l) => l.replace(/^.*?(name=\S+).*?(cmd=\S+).*$/, '$1 $2'));
+        step(`${port} ${role}: ${list.join(' | ')}`);
+      }
+    }
     const pipeline = client.pipeline();
     for (const id of ids) pipeline.exists(keys.message(id));
     const exists = (await pipeline.exec())!.map(([, n]) => n);
+    step('records read');
     const missingRecords = exists.filter((n) => n !== 1).length;
 
     const submits = sim.submits.filter((s) => submitText(s).startsWith('failover ')).length;

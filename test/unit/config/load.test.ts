@@ -43,6 +43,7 @@ describe('parseConfig: valid files', () => {
       serverBin: 'redis-server',
       waitReplicas: 0,
       waitTimeoutMs: 500,
+      shards: 1,
     });
     expect(c.simulator.enabled).toBe(false);
     expect(c.operators[0]).toMatchObject({
