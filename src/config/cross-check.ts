@@ -4,6 +4,7 @@
 import type { PathIssue } from './env.js';
 import { formatPath } from './errors.js';
 import { parseListen } from './schema.js';
+import { configuredKeyDigest } from '../security/index.js';
 
 export interface CrossCheckResult {
   errors: PathIssue[];
@@ -50,11 +51,16 @@ export function crossCheck(raw: unknown): CrossCheckResult {
     (v, first) => `duplicate operator id "${v}" (also at ${first})`,
   );
   // An API key identifies its account: a key shared by two accounts would make authentication ambiguous.
+  // Compared by digest, so a key given in clear in one place and as sha256:<hex> in another is caught too.
   // The message never repeats the key itself.
+  const keyDigest = (k: unknown): string | undefined => {
+    const key = str(k);
+    return key === undefined || key === '' ? undefined : configuredKeyDigest(key).toString('hex');
+  };
   unique(
     accounts.flatMap((a, i) =>
       isObj(a)
-        ? listAt(a, 'apiKeys').map((k, j) => ({ value: str(k), path: ['accounts', i, 'apiKeys', j] }))
+        ? listAt(a, 'apiKeys').map((k, j) => ({ value: keyDigest(k), path: ['accounts', i, 'apiKeys', j] }))
         : [],
     ),
     (_v, first) => `API key already used at ${first}`,

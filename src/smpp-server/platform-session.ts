@@ -34,6 +34,7 @@ import { Keepalive } from '../smpp/keepalive.js';
 import type { TimerHandle, Timers } from '../smpp/timers.js';
 import { nextSequenceNumber, SendWindow, type WindowOutcome } from '../smpp/window.js';
 import type { AccountDirectory } from './auth.js';
+import type { AuthFailureLimiter } from '../security/index.js';
 import { RequestRefusedError } from './errors.js';
 import type {
   BindRegistry,
@@ -70,6 +71,8 @@ const SMPP_VERSION_34 = 0x34;
 export interface SessionContext {
   config: SmppServerConfig;
   directory: AccountDirectory;
+  /** Refused credentials per source address (smppServer.authFailures), in this process. */
+  authFailures: AuthFailureLimiter;
   ingress: PlatformIngress;
   messages: PlatformMessages;
   binds: BindRegistry;
@@ -530,8 +533,17 @@ export class PlatformSession {
       return;
     }
     const { systemId, password } = pdu.body;
+    // An address past its refused binds is not even checked: right or wrong credentials get the same
+    // ESME_RBINDFAIL until the window passes, so guessing learns nothing.
+    if (this.ctx.authFailures.retryAfterSeconds(this.remoteAddress) > 0) {
+      this.hook(() => this.ctx.hooks.onAuthFailure?.('rate_limited'));
+      this.refuseBind(pdu, systemId, CommandStatus.ESME_RBINDFAIL, 'rate_limited');
+      return;
+    }
     const auth = this.ctx.directory.authenticate(systemId, password, this.remoteAddress);
     if (!auth.ok) {
+      // Outside allowedNetworks with the right password is not a guess: not counted.
+      if (auth.reason !== 'network_not_allowed') this.authFailed(auth.reason);
       this.refuseBind(pdu, systemId, auth.status, auth.reason);
       return;
     }
@@ -568,6 +580,19 @@ export class PlatformSession {
     this.keepalive.start();
     this.hook(() => this.ctx.hooks.onBound?.(account.id, this.id, bindType));
     this.ctx.onBound(this);
+  }
+
+  private authFailed(reason: 'unknown_system_id' | 'wrong_password'): void {
+    this.hook(() =>
+      this.ctx.hooks.onAuthFailure?.(reason === 'wrong_password' ? 'bad_password' : 'unknown_system_id'),
+    );
+    if (this.ctx.authFailures.fail(this.remoteAddress)) {
+      const { max, windowSeconds } = this.ctx.config.authFailures;
+      this.log.warn(
+        { address: this.remoteAddress, max, windowSeconds },
+        'too many refused binds from this address: its binds are refused until the window passes',
+      );
+    }
   }
 
   /** Logged once, here, with the peer and never the password; then the connection ends (one try per connection). */
