@@ -1,0 +1,125 @@
+// Issue 15, failed authentications limited per source address, on a real gateway: real HTTP requests and
+// real SMPP binds (the `smpp` npm package), a short window so the test sees the block end. Everything comes
+// from 127.0.0.1, so "another address" is the same address once the window has passed.
+import smpp from 'smpp';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { waitForBound } from '../../helpers/mo.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { SmppPlatform } from '../../helpers/smpp-platform.js';
+import { ALPHA_KEY, ALPHA_SMPP_PASSWORD, TENANTS, TENANT_SHORT_CODES } from './tenants.js';
+
+const E = smpp.errors;
+const WINDOW_SECONDS = 2;
+
+let redis: TestRedis;
+let gw: TestGateway;
+const clients: SmppPlatform[] = [];
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  gw = await startTestGateway(redis, {
+    accounts: TENANTS,
+    shortCodes: TENANT_SHORT_CODES,
+    http: { listen: '127.0.0.1:0', authFailures: { max: 3, windowSeconds: WINDOW_SECONDS } },
+    smppServer: { listen: '127.0.0.1:0', authFailures: { max: 3, windowSeconds: WINDOW_SECONDS } },
+  });
+  await waitForBound(gw);
+});
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await redis?.stop();
+});
+
+async function metric(ingress: string, reason: string): Promise<number> {
+  const text = await (await fetch(`${gw.baseUrl}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`smppgw_auth_failures_total{ingress="${ingress}",reason="${reason}"} `));
+  return line === undefined ? 0 : Number(line.split(' ')[1]);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function get(path: string, key?: string) {
+  const response = await fetch(
+    `${gw.baseUrl}${path}`,
+    key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } },
+  );
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    json: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+async function bindOnce(systemId: string, password: string): Promise<number> {
+  const port = gw.gateway.smppServer?.addresses.plain?.port;
+  if (port === undefined) throw new Error('no SMPP listener');
+  const client = await SmppPlatform.connect(port);
+  clients.push(client);
+  return (await client.bind('transceiver', systemId, password)).command_status;
+}
+
+describe('failed authentications per address', () => {
+  it('HTTP: the max-th unknown key blocks the address with 429 TOO_MANY_AUTH_FAILURES, a valid key too, until the window passes', async () => {
+    // A missing header is a client bug, not a guess: 401, not counted.
+    expect((await get('/v1/balance')).status).toBe(401);
+    expect(await metric('http', 'unknown_key')).toBe(0);
+
+    expect((await get('/v1/balance', 'guess-1')).status).toBe(401);
+    expect((await get('/v1/balance', 'guess-2')).status).toBe(401);
+    expect(await metric('http', 'unknown_key')).toBe(2);
+    // Under the limit, the right key still works.
+    expect((await get('/v1/balance', ALPHA_KEY)).status).toBe(200);
+    expect((await get('/v1/balance', 'guess-3')).status).toBe(401);
+
+    const blocked = await get('/v1/balance', ALPHA_KEY);
+    expect(blocked).toMatchObject({
+      status: 429,
+      json: { error: { code: 'TOO_MANY_AUTH_FAILURES', field: 'Authorization' } },
+    });
+    expect(Number(blocked.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(blocked.retryAfter)).toBeLessThanOrEqual(WINDOW_SECONDS);
+    // Every /v1 route, writes included: guessing on is pointless.
+    const post = await fetch(`${gw.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ALPHA_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ to: '+33644440001', from: 'ALPHA', text: 'x', class: 'transactional' }),
+    });
+    expect(post.status).toBe(429);
+    expect((await get('/v1/messages/01JZZZZZZZZZZZZZZZZZZZZZZZ', 'guess-4')).status).toBe(429);
+    // Outside /v1, nothing to guess: health and metrics still answer.
+    expect((await fetch(`${gw.baseUrl}/healthz`)).status).toBe(200);
+    expect(await metric('http', 'unknown_key')).toBe(3);
+    expect(await metric('http', 'rate_limited')).toBe(3);
+
+    await sleep(WINDOW_SECONDS * 1000 + 200);
+    expect(await get('/v1/balance', ALPHA_KEY)).toMatchObject({ status: 200, json: { account: 'alpha' } });
+    // The count started again: one more unknown key does not block.
+    expect((await get('/v1/balance', 'guess-5')).status).toBe(401);
+    expect((await get('/v1/balance', ALPHA_KEY)).status).toBe(200);
+  });
+
+  it('SMPP: the max-th refused bind blocks the address, the right password gets ESME_RBINDFAIL too, until the window passes', async () => {
+    expect(await bindOnce('alpha', 'wrong-1')).toBe(E.ESME_RINVPASWD);
+    expect(await bindOnce('nobody', 'wrong-2')).toBe(E.ESME_RINVSYSID);
+    expect(await bindOnce('alpha', ALPHA_SMPP_PASSWORD)).toBe(0);
+    expect(await bindOnce('alpha', 'wrong-3')).toBe(E.ESME_RINVPASWD);
+    expect(await bindOnce('alpha', ALPHA_SMPP_PASSWORD)).toBe(E.ESME_RBINDFAIL);
+    expect(await bindOnce('bravo', 'anything')).toBe(E.ESME_RBINDFAIL);
+    expect(await metric('smpp', 'bad_password')).toBe(2);
+    expect(await metric('smpp', 'unknown_system_id')).toBe(1);
+    expect(await metric('smpp', 'rate_limited')).toBe(2);
+    // The HTTP limit is its own: the HTTP API still answers this address.
+    expect((await get('/v1/balance', ALPHA_KEY)).status).toBe(200);
+
+    await sleep(WINDOW_SECONDS * 1000 + 200);
+    expect(await bindOnce('alpha', ALPHA_SMPP_PASSWORD)).toBe(0);
+  });
+});
