@@ -597,7 +597,10 @@ export class PlatformSession {
 
   /** Logged once, here, with the peer and never the password; then the connection ends (one try per connection). */
   private refuseBind(pdu: Pdu, systemId: string, status: number, reason: string): void {
-    this.log.warn({ systemId, reason, status: commandStatusName(status) }, 'bind refused');
+    // A system_id no account has is logged by its length only: platforms do type the password into the
+    // system_id field, and anyone may send anything there.
+    const who = this.ctx.directory.has(systemId) ? { systemId } : { systemIdLength: systemId.length };
+    this.log.warn({ ...who, reason, status: commandStatusName(status) }, 'bind refused');
     this.hook(() => this.ctx.hooks.onBindRefused?.(systemId, status));
     const resp = responseOf(pdu.command);
     if (resp) this.respond(resp, pdu.sequenceNumber, status);
