@@ -2,42 +2,19 @@
 // real SMPP binds (the `smpp` npm package), a short window so the test sees the block end. Everything comes
 // from 127.0.0.1, so "another address" is the same address once the window has passed.
 import smpp from 'smpp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
-import { waitForBound } from '../../helpers/mo.js';
-import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
-import { SmppPlatform } from '../../helpers/smpp-platform.js';
-import { ALPHA_KEY, ALPHA_SMPP_PASSWORD, TENANTS, TENANT_SHORT_CODES } from './tenants.js';
+import { describe, expect, it } from 'vitest';
+import { ALPHA_KEY, ALPHA_SMPP_PASSWORD, useTenantGateway } from './tenants.js';
 
 const E = smpp.errors;
 const WINDOW_SECONDS = 2;
 
-let redis: TestRedis;
-let gw: TestGateway;
-const clients: SmppPlatform[] = [];
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-  gw = await startTestGateway(redis, {
-    accounts: TENANTS,
-    shortCodes: TENANT_SHORT_CODES,
-    http: { listen: '127.0.0.1:0', authFailures: { max: 3, windowSeconds: WINDOW_SECONDS } },
-    smppServer: { listen: '127.0.0.1:0', authFailures: { max: 3, windowSeconds: WINDOW_SECONDS } },
-  });
-  await waitForBound(gw);
-});
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-
-afterAll(async () => {
-  await gw?.stop();
-  await redis?.stop();
+const t = useTenantGateway({
+  http: { listen: '127.0.0.1:0', authFailures: { max: 3, windowSeconds: WINDOW_SECONDS } },
+  smppServer: { listen: '127.0.0.1:0', authFailures: { max: 3, windowSeconds: WINDOW_SECONDS } },
 });
 
 async function metric(ingress: string, reason: string): Promise<number> {
-  const text = await (await fetch(`${gw.baseUrl}/metrics`)).text();
+  const text = await (await fetch(`${t.gw.baseUrl}/metrics`)).text();
   const line = text
     .split('\n')
     .find((l) => l.startsWith(`smppgw_auth_failures_total{ingress="${ingress}",reason="${reason}"} `));
@@ -48,7 +25,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function get(path: string, key?: string) {
   const response = await fetch(
-    `${gw.baseUrl}${path}`,
+    `${t.gw.baseUrl}${path}`,
     key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } },
   );
   return {
@@ -59,10 +36,7 @@ async function get(path: string, key?: string) {
 }
 
 async function bindOnce(systemId: string, password: string): Promise<number> {
-  const port = gw.gateway.smppServer?.addresses.plain?.port;
-  if (port === undefined) throw new Error('no SMPP listener');
-  const client = await SmppPlatform.connect(port);
-  clients.push(client);
+  const client = await t.connect();
   return (await client.bind('transceiver', systemId, password)).command_status;
 }
 
@@ -87,7 +61,7 @@ describe('failed authentications per address', () => {
     expect(Number(blocked.retryAfter)).toBeGreaterThanOrEqual(1);
     expect(Number(blocked.retryAfter)).toBeLessThanOrEqual(WINDOW_SECONDS);
     // Every /v1 route, writes included: guessing on is pointless.
-    const post = await fetch(`${gw.baseUrl}/v1/messages`, {
+    const post = await fetch(`${t.gw.baseUrl}/v1/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ALPHA_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ to: '+33644440001', from: 'ALPHA', text: 'x', class: 'transactional' }),
@@ -95,7 +69,7 @@ describe('failed authentications per address', () => {
     expect(post.status).toBe(429);
     expect((await get('/v1/messages/01JZZZZZZZZZZZZZZZZZZZZZZZ', 'guess-4')).status).toBe(429);
     // Outside /v1, nothing to guess: health and metrics still answer.
-    expect((await fetch(`${gw.baseUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${t.gw.baseUrl}/healthz`)).status).toBe(200);
     expect(await metric('http', 'unknown_key')).toBe(3);
     expect(await metric('http', 'rate_limited')).toBe(3);
 

@@ -3,25 +3,14 @@
 // alpha's data; each refusal is paired with alpha succeeding on the same request, so every assertion can
 // fail. Another account's message or campaign answers exactly as an unknown id does (404 NOT_FOUND): nothing
 // says it exists.
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpApi, type HttpApiDeps } from '../../../src/api/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/config/index.js';
-import { GatewayMetrics } from '../../../src/metrics/index.js';
-import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
-import { waitForBound } from '../../helpers/mo.js';
-import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
-import {
-  ADMIN_KEY,
-  ALPHA_KEY,
-  BRAVO_KEY,
-  TENANTS,
-  TENANT_SHORT_CODES,
-  eventsOf,
-  inAnHour,
-  sha256,
-} from './tenants.js';
+import { waitFor, type TestGateway } from '../../helpers/gateway.js';
+import { standInHttpApi } from '../../helpers/http-api.js';
+import type { TestRedis } from '../../helpers/redis.js';
+import { ADMIN_KEY, ALPHA_KEY, BRAVO_KEY, eventsOf, inAnHour, sha256, useTenantGateway } from './tenants.js';
 
+const t = useTenantGateway({ admin: { apiKeys: [ADMIN_KEY] } });
 let redis: TestRedis;
 let gw: TestGateway;
 
@@ -29,13 +18,7 @@ let gw: TestGateway;
 const alpha = { scheduled: '', confirmed: '', campaign: '', optedOut: '+33611110001' };
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  gw = await startTestGateway(redis, {
-    accounts: TENANTS,
-    shortCodes: TENANT_SHORT_CODES,
-    admin: { apiKeys: [ADMIN_KEY] },
-  });
-  await waitForBound(gw);
+  ({ gw, redis } = t);
   const scheduled = await gw.request(
     'POST',
     '/v1/messages',
@@ -74,11 +57,6 @@ beforeAll(async () => {
     10_000,
     "alpha's message confirmed",
   );
-});
-
-afterAll(async () => {
-  await gw?.stop();
-  await redis?.stop();
 });
 
 const asAlpha = (method: string, path: string, body?: unknown) => gw.request(method, path, body, ALPHA_KEY);
@@ -136,17 +114,7 @@ describe('tenant isolation over HTTP', () => {
       operators: [{ id: 'sim', host: '127.0.0.1', port: 2775, systemId: 'gw', password: 'pw' }],
       accounts: [{ id: 'x', apiKeys: ['k'] }],
     });
-    const unused = {} as unknown;
-    const api = new HttpApi({
-      config,
-      queue: unused as HttpApiDeps['queue'],
-      store: unused as HttpApiDeps['store'],
-      optOuts: unused as HttpApiDeps['optOuts'],
-      metrics: new GatewayMetrics({ defaultMetrics: false }),
-      logger: pino({ level: 'silent' }),
-      selectOperator: () => undefined,
-      readiness: () => ({ ready: true, checks: {} }),
-    });
+    const api = standInHttpApi(config);
     const registered = api
       .routeList()
       .filter((r) => r.method !== 'HEAD')

@@ -4,62 +4,27 @@
 // them), or receive alpha's receipts and MO. alpha does each of these on the same objects, so every
 // refusal is about the account.
 import smpp from 'smpp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
-import { waitForBound } from '../../helpers/mo.js';
-import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
-import { SmppPlatform, type SmppPdu } from '../../helpers/smpp-platform.js';
+import { describe, expect, it } from 'vitest';
+import type { SmppPlatform, SmppPdu } from '../../helpers/smpp-platform.js';
 import {
   ALPHA_KEY,
   ALPHA_SMPP_PASSWORD,
   BRAVO_SMPP_PASSWORD,
-  TENANTS,
-  TENANT_SHORT_CODES,
+  operatorTexts,
+  reachesOperator,
+  useTenantGateway,
 } from './tenants.js';
 
 const E = smpp.errors;
 
-let redis: TestRedis;
-let gw: TestGateway;
-const clients: SmppPlatform[] = [];
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-  gw = await startTestGateway(redis, {
-    accounts: TENANTS,
-    shortCodes: TENANT_SHORT_CODES,
-    // The wrong-password binds below must not trip the per-address limit (tested in auth-failures.test.ts).
-    smppServer: { listen: '127.0.0.1:0', authFailures: { max: 1000 }, outbox: { pollIntervalMs: 100 } },
-  });
-  await waitForBound(gw);
+const t = useTenantGateway({
+  // The wrong-password binds below must not trip the per-address limit (tested in auth-failures.test.ts).
+  smppServer: { listen: '127.0.0.1:0', authFailures: { max: 1000 }, outbox: { pollIntervalMs: 100 } },
 });
+const connect = () => t.connect();
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-
-afterAll(async () => {
-  await gw?.stop();
-  await redis?.stop();
-});
-
-async function connect(): Promise<SmppPlatform> {
-  const port = gw.gateway.smppServer?.addresses.plain?.port;
-  if (port === undefined) throw new Error('no SMPP listener');
-  const client = await SmppPlatform.connect(port);
-  clients.push(client);
-  return client;
-}
-
-async function bound(systemId: string, password: string): Promise<SmppPlatform> {
-  const client = await connect();
-  const resp = await client.bind('transceiver', systemId, password);
-  if (resp.command_status !== 0) throw new Error(`bind refused: ${resp.command_status}`);
-  return client;
-}
-
-const alphaBind = () => bound('alpha', ALPHA_SMPP_PASSWORD);
-const bravoBind = () => bound('bravo', BRAVO_SMPP_PASSWORD);
+const alphaBind = () => t.bound('alpha', ALPHA_SMPP_PASSWORD);
+const bravoBind = () => t.bound('bravo', BRAVO_SMPP_PASSWORD);
 const receiptsOf = (client: SmppPlatform) => client.delivered.filter((p) => p.esm_class === 0x04);
 const textOf = (pdu: SmppPdu) => (pdu.short_message as { message: string }).message;
 
@@ -92,16 +57,8 @@ describe('tenant isolation on the SMPP server', () => {
     const alpha = await alphaBind();
     const ok = await alpha.submit({ source_addr: 'ALPHA', short_message: 'legitime smpp' });
     expect(ok.command_status).toBe(0);
-    await waitFor(
-      () =>
-        gw.gateway.simulator!.submits.some((s) => s.shortMessage.toString('latin1') === 'legitime smpp')
-          ? true
-          : undefined,
-      10_000,
-      "alpha's message at the operator",
-    );
-    const texts = gw.gateway.simulator!.submits.map((s) => s.shortMessage.toString('latin1'));
-    expect(texts.filter((t) => t.startsWith('usurpation'))).toEqual([]);
+    await reachesOperator(t.gw, 'legitime smpp');
+    expect(operatorTexts(t.gw).filter((text) => text.startsWith('usurpation'))).toEqual([]);
   });
 
   it("bravo's query_sm and cancel_sm know nothing of alpha's messages, from SMPP or HTTP; alpha's work", async () => {
@@ -113,7 +70,7 @@ describe('tenant isolation on the SMPP server', () => {
       short_message: 'dans une heure',
     });
     expect(submitted.command_status).toBe(0);
-    const overHttp = await gw.request(
+    const overHttp = await t.gw.request(
       'POST',
       '/v1/messages',
       {
@@ -126,6 +83,14 @@ describe('tenant isolation on the SMPP server', () => {
       ALPHA_KEY,
     );
     expect(overHttp.status).toBe(202);
+    // What an id that does not exist gets: another account's id must get the same, so nothing says it exists.
+    const unknown = '01JZZZZZZZZZZZZZZZZZZZZZZZ';
+    expect(
+      (await bravo.request('query_sm', { message_id: unknown, source_addr: 'BRAVO' })).command_status,
+    ).toBe(E.ESME_RQUERYFAIL);
+    expect(
+      (await bravo.request('cancel_sm', { message_id: unknown, source_addr: 'BRAVO' })).command_status,
+    ).toBe(E.ESME_RCANCELFAIL);
     for (const id of [String(submitted.message_id), String(overHttp.json.id)]) {
       expect((await bravo.request('query_sm', { message_id: id, source_addr: 'BRAVO' })).command_status).toBe(
         E.ESME_RQUERYFAIL,
@@ -133,7 +98,7 @@ describe('tenant isolation on the SMPP server', () => {
       expect(
         (await bravo.request('cancel_sm', { message_id: id, source_addr: 'BRAVO' })).command_status,
       ).toBe(E.ESME_RCANCELFAIL);
-      expect((await gw.gateway.store.messages.get(id))?.state).toBe('scheduled');
+      expect((await t.gw.gateway.store.messages.get(id))?.state).toBe('scheduled');
       expect(await alpha.request('query_sm', { message_id: id, source_addr: 'ALPHA' })).toMatchObject({
         command_status: 0,
         message_state: 1,
@@ -141,7 +106,7 @@ describe('tenant isolation on the SMPP server', () => {
       expect(
         (await alpha.request('cancel_sm', { message_id: id, source_addr: 'ALPHA' })).command_status,
       ).toBe(0);
-      expect((await gw.gateway.store.messages.get(id))?.state).toBe('cancelled');
+      expect((await t.gw.gateway.store.messages.get(id))?.state).toBe('cancelled');
     }
   });
 
@@ -158,13 +123,13 @@ describe('tenant isolation on the SMPP server', () => {
     await alpha.until(() => receiptsOf(alpha).some((p) => p.receipted_message_id === id), 10_000);
     expect(textOf(receiptsOf(alpha).find((p) => p.receipted_message_id === id)!)).toContain('stat:DELIVRD');
 
-    await gw.gateway.simulator!.injectMo({ from: '33633330002', to: '36180', text: 'pour alpha' });
+    await t.gw.gateway.simulator!.injectMo({ from: '33633330002', to: '36180', text: 'pour alpha' });
     await alpha.until(
       () => alpha.delivered.some((p) => p.esm_class === 0 && textOf(p) === 'pour alpha'),
       10_000,
     );
     // bravo's own MO reaches bravo: its bind works, so its silence about alpha's traffic means something.
-    await gw.gateway.simulator!.injectMo({ from: '33633330003', to: '36190', text: 'pour bravo' });
+    await t.gw.gateway.simulator!.injectMo({ from: '33633330003', to: '36190', text: 'pour bravo' });
     await bravo.until(() => bravo.delivered.some((p) => textOf(p) === 'pour bravo'), 10_000);
     expect(bravo.delivered.filter((p) => p.receipted_message_id === id)).toEqual([]);
     expect(bravo.delivered.filter((p) => textOf(p).includes('pour alpha'))).toEqual([]);

@@ -3,14 +3,13 @@
 // /v1/*, exactly the error codes the API can answer, and schemas that cover what the code returns.
 import { readFileSync, readdirSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ApiError, HttpApi, validateMessage, type HttpApiDeps } from '../../../src/api/index.js';
+import { ApiError, validateMessage } from '../../../src/api/index.js';
 import { previewText } from '../../../src/codec/index.js';
 import { buildConfig } from '../../../src/config/index.js';
-import { GatewayMetrics } from '../../../src/metrics/index.js';
 import { decodeRecord, MESSAGE_CLASSES, MESSAGE_STATES, toView } from '../../../src/store/index.js';
+import { standInHttpApi } from '../../helpers/http-api.js';
 
 const DOC_TEXT = readFileSync(new URL('../../../docs/openapi.yaml', import.meta.url), 'utf8');
 const SRC = new URL('../../../src/', import.meta.url);
@@ -72,19 +71,8 @@ const config = buildConfig({
 });
 const account = config.accounts[0]!;
 
-// HttpApi as the gateway builds it, never listening and never asked anything: the stand-ins are not touched.
-const unused = {} as unknown;
-const deps: HttpApiDeps = {
-  config,
-  queue: unused as HttpApiDeps['queue'],
-  store: unused as HttpApiDeps['store'],
-  optOuts: unused as HttpApiDeps['optOuts'],
-  metrics: new GatewayMetrics({ defaultMetrics: false }),
-  logger: pino({ level: 'silent' }),
-  selectOperator: () => undefined,
-  readiness: () => ({ ready: true, checks: {} }),
-};
-const api = new HttpApi(deps);
+// HttpApi as the gateway builds it, never listening and never asked anything.
+const api = standInHttpApi(config);
 afterAll(() => api.close());
 
 /** `["get /v1/messages/{id}", ...]`: every route the server registers, without Fastify's HEAD twins of GETs. */
