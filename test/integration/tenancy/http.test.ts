@@ -96,7 +96,7 @@ const COVERED: Record<string, string> = {
   'DELETE /v1/campaigns/:id': '404, and alpha’s campaign is not cancelled',
   'GET /v1/optouts': "bravo's list (JSON and CSV) lacks alpha's numbers",
   'POST /v1/optouts/import': "bravo's import lands in bravo's list only",
-  'GET /v1/optouts/:number': "404 for alpha's opted-out number",
+  'GET /v1/optouts/:number': "404 for alpha's opted-out number; a STOP at bravo's short code is bravo's only",
   'PUT /v1/optouts/:number': "lands in bravo's list only",
   'DELETE /v1/optouts/:number': "404, and alpha's opt-out stays",
   'GET /v1/balance': "bravo's own; ?account=alpha 403 FORBIDDEN, as for an account that does not exist",
@@ -269,6 +269,31 @@ describe('tenant isolation over HTTP', () => {
     }
   });
 
+  it("a STOP to bravo's short code opts the number out of bravo's list only; its MO is on bravo's stream only", async () => {
+    const number = '+33611110020';
+    await gw.gateway.simulator!.injectMo({ from: number.slice(1), to: '36190', text: 'STOP' });
+    await waitFor(
+      async () =>
+        (await asBravo('GET', `/v1/optouts/${encodeURIComponent(number)}`)).status === 200 ? true : undefined,
+      10_000,
+      "the number on bravo's list",
+    );
+    expect((await asAlpha('GET', `/v1/optouts/${encodeURIComponent(number)}`)).status).toBe(404);
+    const marketing = { to: number, text: 'Soldes', class: 'marketing' };
+    expect(await asAlpha('POST', '/v1/messages', { ...marketing, from: 'ALPHA' })).toMatchObject({
+      status: 202,
+      json: { state: 'queued' },
+    });
+    expect(await asBravo('POST', '/v1/messages', { ...marketing, from: 'BRAVO' })).toMatchObject({
+      status: 202,
+      json: { state: 'error' },
+    });
+    const mo = (events: Awaited<ReturnType<typeof eventsOf>>) =>
+      events.filter((e) => e.type === 'mo' && e.from?.endsWith(number.slice(1)));
+    expect(mo(await eventsOf(redis, gw, 'bravo'))).toHaveLength(1);
+    expect(mo(await eventsOf(redis, gw, 'alpha'))).toEqual([]);
+  });
+
   it("balance: each reads its own; bravo asking for alpha's gets 403 exactly as for an account that does not exist; only an admin key reads or tops up another", async () => {
     const mine = await asAlpha('GET', '/v1/balance');
     expect(mine).toMatchObject({ status: 200, json: { account: 'alpha', lowBalanceThreshold: 10 } });
@@ -291,6 +316,21 @@ describe('tenant isolation over HTTP', () => {
     expect((await asAlpha('GET', '/v1/balance')).json.credits).toBe(mine.json.credits);
     const admin = await gw.request('POST', '/v1/admin/accounts/alpha/credits', { add: 5 }, ADMIN_KEY);
     expect(admin).toMatchObject({ status: 200, json: { credits: Number(mine.json.credits) + 5 } });
+
+    // bravo's sending is charged to bravo: alpha's credit does not move, bravo's does.
+    const before = {
+      alpha: (await asAlpha('GET', '/v1/balance')).json.credits,
+      bravo: (await asBravo('GET', '/v1/balance')).json.credits,
+    };
+    const sent = await asBravo('POST', '/v1/messages', {
+      to: '+33611110021',
+      from: 'BRAVO',
+      text: 'x',
+      class: 'transactional',
+    });
+    expect(sent.status).toBe(202);
+    expect((await asAlpha('GET', '/v1/balance')).json.credits).toBe(before.alpha);
+    expect((await asBravo('GET', '/v1/balance')).json.credits).toBe(Number(before.bravo) - 1);
   });
 
   it("preview uses the caller's own STOP mention rule", async () => {
