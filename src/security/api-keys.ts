@@ -7,6 +7,11 @@ export const API_KEY_HASH_PREFIX = 'sha256:';
 /** The one accepted hashed form; anything else starting with `sha256:` is a configuration error. */
 export const API_KEY_HASH = /^sha256:[0-9a-fA-F]{64}$/;
 
+/** A configured `sha256:<hex>` entry: it authenticates a key, but is no key anyone can send. */
+export function isHashedApiKey(entry: string): boolean {
+  return API_KEY_HASH.test(entry);
+}
+
 /** `sha256:<hex>` of a clear key: what `smpp-gateway config hash-key KEY` prints. */
 export function hashApiKey(key: string): string {
   return API_KEY_HASH_PREFIX + createHash('sha256').update(key, 'utf8').digest('hex');

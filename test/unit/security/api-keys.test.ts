@@ -2,8 +2,12 @@
 // refuses a malformed hash naming its path; the cross-check finds one key given twice in either form; the
 // CLI prints the hashed form.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runConfigHashKey } from '../../../src/cli/config-hash-key.js';
+import { resolveTarget } from '../../../src/cli/http-client.js';
 import { ConfigError, parseConfig } from '../../../src/config/index.js';
 import { KeyRing, configuredKeyDigest, hashApiKey } from '../../../src/security/index.js';
 
@@ -106,5 +110,27 @@ describe('smpp-gateway config hash-key', () => {
     expect(run(['a', 'b']).code).toBe(2);
     expect(run(['']).code).toBe(2);
     expect(run(['--help']).code).toBe(0);
+  });
+});
+
+describe('the CLI reading a key from the config file', () => {
+  it('sends the first key in clear, never a hash (which no server would accept)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smppgw-keys-'));
+    const saved = { key: process.env.SMPPGW_API_KEY, url: process.env.SMPPGW_URL };
+    delete process.env.SMPPGW_API_KEY;
+    delete process.env.SMPPGW_URL;
+    try {
+      const file = join(dir, 'gateway.yaml');
+      const write = (keys: string) =>
+        writeFileSync(file, `${OPERATOR}\naccounts:\n  - { id: a, apiKeys: [${keys}] }\n`);
+      write(`"sha256:${sha('old')}", clear-one`);
+      expect(await resolveTarget({ config: file })).toMatchObject({ apiKey: 'clear-one' });
+      write(`"sha256:${sha('old')}"`);
+      await expect(resolveTarget({ config: file })).rejects.toThrow(/hashed keys cannot be sent/);
+    } finally {
+      if (saved.key !== undefined) process.env.SMPPGW_API_KEY = saved.key;
+      if (saved.url !== undefined) process.env.SMPPGW_URL = saved.url;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
