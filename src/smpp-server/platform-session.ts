@@ -30,11 +30,11 @@ import {
   type CommandName,
   type Pdu,
 } from '../smpp/pdu/index.js';
+import type { AuthFailureLimiter } from '../security/index.js';
 import { Keepalive } from '../smpp/keepalive.js';
 import type { TimerHandle, Timers } from '../smpp/timers.js';
 import { nextSequenceNumber, SendWindow, type WindowOutcome } from '../smpp/window.js';
 import type { AccountDirectory } from './auth.js';
-import type { AuthFailureLimiter } from '../security/index.js';
 import { RequestRefusedError } from './errors.js';
 import type {
   BindRegistry,
@@ -595,12 +595,18 @@ export class PlatformSession {
     }
   }
 
-  /** Logged once, here, with the peer and never the password; then the connection ends (one try per connection). */
+  /**
+   * Logged once, here, with the peer and never the password; then the connection ends (one try per
+   * connection). Refusals of a blocked address go at debug: its block was logged at warn once, and a flood
+   * of them must not flood the log (the metric counts each).
+   */
   private refuseBind(pdu: Pdu, systemId: string, status: number, reason: string): void {
     // A system_id no account has is logged by its length only: platforms do type the password into the
     // system_id field, and anyone may send anything there.
     const who = this.ctx.directory.has(systemId) ? { systemId } : { systemIdLength: systemId.length };
-    this.log.warn({ ...who, reason, status: commandStatusName(status) }, 'bind refused');
+    const line = { ...who, reason, status: commandStatusName(status) };
+    if (reason === 'rate_limited') this.log.debug(line, 'bind refused');
+    else this.log.warn(line, 'bind refused');
     this.hook(() => this.ctx.hooks.onBindRefused?.(systemId, status));
     const resp = responseOf(pdu.command);
     if (resp) this.respond(resp, pdu.sequenceNumber, status);

@@ -3,15 +3,23 @@
 // from 127.0.0.1, so "another address" is the same address once the window has passed.
 import smpp from 'smpp';
 import { describe, expect, it } from 'vitest';
-import { ALPHA_KEY, ALPHA_SMPP_PASSWORD, useTenantGateway } from './tenants.js';
+import { ALPHA_KEY, ALPHA_SMPP_PASSWORD, capturingLogger, useTenantGateway } from './tenants.js';
 
 const E = smpp.errors;
 const WINDOW_SECONDS = 2;
 
-const t = useTenantGateway({
-  http: { listen: '127.0.0.1:0', authFailures: { max: 3, windowSeconds: WINDOW_SECONDS } },
-  smppServer: { listen: '127.0.0.1:0', authFailures: { max: 3, windowSeconds: WINDOW_SECONDS } },
-});
+const lines: string[] = [];
+const t = useTenantGateway(
+  {
+    http: { listen: '127.0.0.1:0', authFailures: { max: 3, windowSeconds: WINDOW_SECONDS } },
+    smppServer: { listen: '127.0.0.1:0', authFailures: { max: 3, windowSeconds: WINDOW_SECONDS } },
+  },
+  { logger: capturingLogger(lines) },
+);
+
+/** The captured lines with this message, parsed. */
+const logged = (msg: string) =>
+  lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l.msg).startsWith(msg));
 
 async function metric(ingress: string, reason: string): Promise<number> {
   const text = await (await fetch(`${t.gw.baseUrl}/metrics`)).text();
@@ -73,6 +81,12 @@ describe('failed authentications per address', () => {
     expect(await metric('http', 'unknown_key')).toBe(3);
     expect(await metric('http', 'rate_limited')).toBe(3);
 
+    // The block is logged once, with the address, never with a key presented.
+    const blocks = logged('too many unknown API keys');
+    expect(blocks).toHaveLength(1);
+    expect(blocks[0]).toMatchObject({ level: 40, address: expect.stringContaining('127.0.0.1'), max: 3 });
+    expect(lines.filter((l) => /guess-\d/.test(l))).toEqual([]);
+
     await sleep(WINDOW_SECONDS * 1000 + 200);
     expect(await get('/v1/balance', ALPHA_KEY)).toMatchObject({ status: 200, json: { account: 'alpha' } });
     // The count started again: one more unknown key does not block.
@@ -86,12 +100,27 @@ describe('failed authentications per address', () => {
     expect(await bindOnce('alpha', ALPHA_SMPP_PASSWORD)).toBe(0);
     expect(await bindOnce('alpha', 'wrong-3')).toBe(E.ESME_RINVPASWD);
     expect(await bindOnce('alpha', ALPHA_SMPP_PASSWORD)).toBe(E.ESME_RBINDFAIL);
-    expect(await bindOnce('bravo', 'anything')).toBe(E.ESME_RBINDFAIL);
+    expect(await bindOnce('bravo', 'wrong-4')).toBe(E.ESME_RBINDFAIL);
     expect(await metric('smpp', 'bad_password')).toBe(2);
     expect(await metric('smpp', 'unknown_system_id')).toBe(1);
     expect(await metric('smpp', 'rate_limited')).toBe(2);
     // The HTTP limit is its own: the HTTP API still answers this address.
     expect((await get('/v1/balance', ALPHA_KEY)).status).toBe(200);
+
+    // Each refused credential logged once at warn, the block once at warn, the binds refused while blocked
+    // at debug only; no password in any line.
+    const refusals = logged('bind refused');
+    expect(refusals.filter((l) => l.level === 40).map((l) => l.reason)).toEqual([
+      'wrong_password',
+      'unknown_system_id',
+      'wrong_password',
+    ]);
+    expect(refusals.filter((l) => l.level === 20).map((l) => l.reason)).toEqual([
+      'rate_limited',
+      'rate_limited',
+    ]);
+    expect(logged('too many refused binds')).toHaveLength(1);
+    expect(lines.filter((l) => /wrong-\d/.test(l))).toEqual([]);
 
     await sleep(WINDOW_SECONDS * 1000 + 200);
     expect(await bindOnce('alpha', ALPHA_SMPP_PASSWORD)).toBe(0);

@@ -4,10 +4,8 @@
 // bind and submit, a Redis ingress entry, an unknown API key, an SMPP bind with a wrong password and one
 // with an unknown system_id, and the gateway's own bind to the simulator with the operator password. Then
 // every captured line is searched for every configured secret and every wrong one presented.
-import { Writable } from 'node:stream';
 import smpp from 'smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/logging/index.js';
 import { freePort } from '../../../src/store/index.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { startWebhookReceiver, waitForBound, type WebhookReceiver } from '../../helpers/mo.js';
@@ -21,6 +19,7 @@ import {
   BRAVO_SMPP_PASSWORD,
   TENANTS,
   TENANT_SHORT_CODES,
+  capturingLogger,
   eventsOf,
   keysOf,
 } from './tenants.js';
@@ -51,12 +50,6 @@ const lines: string[] = [];
 beforeAll(async () => {
   redis = await startTestRedis();
   hooks = await startWebhookReceiver();
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(line);
-      callback();
-    },
-  });
   const [alpha, bravo] = TENANTS;
   const simulatorPort = await freePort();
   gw = await startTestGateway(
@@ -75,7 +68,7 @@ beforeAll(async () => {
       },
       operator: { port: simulatorPort, password: OPERATOR_PASSWORD },
     },
-    { logger: createLogger({ level: 'trace', pretty: false, destination: sink, env: {} }) },
+    { logger: capturingLogger(lines, 'trace') },
   );
   await waitForBound(gw);
 }, 30_000);

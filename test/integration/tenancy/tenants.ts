@@ -4,8 +4,10 @@
 // built-in simulator); helpers read an account's event stream as the aggregator would, and what reached
 // the operator.
 import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { ConfigInput } from '../../../src/config/index.js';
+import { createLogger, type Logger } from '../../../src/logging/index.js';
 import { RedisKeys } from '../../../src/store/index.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { waitForBound } from '../../helpers/mo.js';
@@ -78,13 +80,20 @@ export interface TenantGateway {
 }
 
 /** The two tenants' gateway for this test file: started before its tests, stopped after them. */
-export function useTenantGateway(overrides: Parameters<typeof startTestGateway>[1] = {}): TenantGateway {
+export function useTenantGateway(
+  overrides: Parameters<typeof startTestGateway>[1] = {},
+  options: Parameters<typeof startTestGateway>[2] = {},
+): TenantGateway {
   let gw: TestGateway | undefined;
   let redis: TestRedis | undefined;
   const clients: SmppPlatform[] = [];
   beforeAll(async () => {
     redis = await startTestRedis();
-    gw = await startTestGateway(redis, { accounts: TENANTS, shortCodes: TENANT_SHORT_CODES, ...overrides });
+    gw = await startTestGateway(
+      redis,
+      { accounts: TENANTS, shortCodes: TENANT_SHORT_CODES, ...overrides },
+      options,
+    );
     await waitForBound(gw);
   });
   afterEach(async () => {
@@ -134,4 +143,15 @@ export async function reachesOperator(gw: TestGateway, text: string): Promise<vo
     10_000,
     `"${text}" at the operator`,
   );
+}
+
+/** A logger of the daemon's own kind (src/logging, its redaction included) writing JSON lines into `lines`. */
+export function capturingLogger(lines: string[], level = 'debug'): Logger {
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(line);
+      callback();
+    },
+  });
+  return createLogger({ level, pretty: false, destination: sink, env: {} });
 }
