@@ -11,7 +11,7 @@ import type { GatewayMetrics } from '../metrics/index.js';
 import { AuthFailureLimiter, KeyRing } from '../security/index.js';
 import { ApiError } from './errors.js';
 
-type Admin = 'admin';
+type Role = 'admin' | 'metrics';
 
 export interface RequestAuthDeps {
   config: Pick<Config, 'accounts' | 'admin' | 'http'>;
@@ -28,7 +28,8 @@ function bearer(request: FastifyRequest): string | undefined {
 
 export class RequestAuth {
   private readonly accounts: KeyRing<AccountConfig>;
-  private readonly admins: KeyRing<Admin>;
+  private readonly admins: KeyRing<Role>;
+  private readonly scrapers: KeyRing<Role>;
   private readonly failures: AuthFailureLimiter;
 
   constructor(private readonly deps: RequestAuthDeps) {
@@ -36,6 +37,9 @@ export class RequestAuth {
       deps.config.accounts.flatMap((account) => account.apiKeys.map((key) => [key, account] as const)),
     );
     this.admins = new KeyRing(deps.config.admin.apiKeys.map((key) => [key, 'admin' as const] as const));
+    this.scrapers = new KeyRing(
+      deps.config.http.metricsApiKeys.map((key) => [key, 'metrics' as const] as const),
+    );
     this.failures = new AuthFailureLimiter(deps.config.http.authFailures, deps.now);
   }
 
@@ -89,9 +93,28 @@ export class RequestAuth {
     );
   }
 
-  /** A key neither an account's nor an admin's counts against the address (an account key on an admin route is a mistake, not a guess). */
+  /** `GET /metrics` is open unless `http.metricsApiKeys` lists keys; then it wants one of them, or 401. */
+  get metricsProtected(): boolean {
+    return this.scrapers.size > 0;
+  }
+
+  metrics(request: FastifyRequest): void {
+    if (!this.metricsProtected) return;
+    const key = bearer(request);
+    if (key !== undefined && this.scrapers.match(key) !== undefined) return;
+    if (key !== undefined) this.unknown(request, key);
+    throw new ApiError(
+      401,
+      'UNAUTHENTICATED',
+      'Authorization: expected "Bearer <metrics api key>" (http.metricsApiKeys)',
+      'Authorization',
+    );
+  }
+
+  /** A key no account, admin or scraper has counts against the address (a known key on the wrong route is a mistake, not a guess). */
   private unknown(request: FastifyRequest, key: string): void {
-    if (this.accounts.match(key) !== undefined || this.admins.match(key) !== undefined) return;
+    const known = [this.accounts, this.admins, this.scrapers].some((ring) => ring.match(key) !== undefined);
+    if (known) return;
     this.deps.metrics.authFailures.inc({ ingress: 'http', reason: 'unknown_key' });
     if (this.failures.fail(request.ip)) {
       // Once per block, with the address and never the key: enough to find who is guessing.

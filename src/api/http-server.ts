@@ -288,9 +288,11 @@ export class HttpApi {
       void reply.code(500).send(new ApiError(500, 'INTERNAL', 'internal error').body());
     });
 
-    // Every /v1 route, before its own authentication: an address past http.authFailures is refused first.
+    // Every /v1 route (and /metrics when it wants a key), before its own authentication: an address past
+    // http.authFailures is refused first.
     app.addHook('onRequest', async (request) => {
-      if (request.url.startsWith('/v1/')) this.auth.guard(request);
+      const metrics = this.auth.metricsProtected && request.url.split('?')[0] === '/metrics';
+      if (request.url.startsWith('/v1/') || metrics) this.auth.guard(request);
     });
 
     registerCampaignRoutes(app, {
@@ -342,7 +344,8 @@ export class HttpApi {
     // The API's own description (docs/openapi.yaml), for clients and code generators; no authentication.
     app.get('/openapi.json', async () => openApi());
 
-    app.get('/metrics', async (_request, reply) => {
+    app.get('/metrics', async (request, reply) => {
+      this.auth.metrics(request);
       const body = await deps.metrics.render();
       return reply.header('content-type', deps.metrics.contentType).send(body);
     });

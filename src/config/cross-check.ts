@@ -65,6 +65,43 @@ export function crossCheck(raw: unknown): CrossCheckResult {
     ),
     (_v, first) => `API key already used at ${first}`,
   );
+  // Not an error (the key authenticates without ambiguity), but a key both an account's and an admin's or a
+  // scraper's gives that account more than its own: almost always a copy-paste.
+  const accountKeys = new Map<string, PropertyKey[]>();
+  accounts.forEach((a, i) => {
+    if (!isObj(a)) return;
+    listAt(a, 'apiKeys').forEach((k, j) => {
+      const d = keyDigest(k);
+      if (d !== undefined && !accountKeys.has(d)) accountKeys.set(d, ['accounts', i, 'apiKeys', j]);
+    });
+  });
+  const privileged: Array<{ section: Obj | undefined; name: string; key: string; grants: string }> = [
+    {
+      section: isObj(raw.admin) ? raw.admin : undefined,
+      name: 'admin',
+      key: 'apiKeys',
+      grants: 'the admin routes',
+    },
+    {
+      section: isObj(raw.http) ? raw.http : undefined,
+      name: 'http',
+      key: 'metricsApiKeys',
+      grants: '/metrics',
+    },
+  ];
+  for (const { section, name, key, grants } of privileged) {
+    if (!section) continue;
+    listAt(section, key).forEach((k, j) => {
+      const d = keyDigest(k);
+      const first = d === undefined ? undefined : accountKeys.get(d);
+      if (first) {
+        warnings.push({
+          path: [name, key, j],
+          message: `the same key as ${formatPath(first)}: that account can also use ${grants}`,
+        });
+      }
+    });
+  }
   unique(
     accounts.map((a, i) => ({
       value: isObj(a) && isObj(a.smpp) ? str(a.smpp.systemId) : undefined,

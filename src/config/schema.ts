@@ -134,6 +134,9 @@ export const httpSchema = z.strictObject({
   listen: listenField('127.0.0.1:8080'),
   // Past max unknown API keys from one address within windowSeconds: 429 TOO_MANY_AUTH_FAILURES for it.
   authFailures: authFailures(),
+  // Non-empty: GET /metrics wants one of these bearer keys. Its labels name accounts (their credit, their
+  // traffic), which tenants able to reach the listener should not read of each other. Empty: open (SPEC §4).
+  metricsApiKeys: z.array(apiKey).default([]),
 });
 
 export const smppServerSchema = z.strictObject({

@@ -104,7 +104,8 @@ const COVERED: Record<string, string> = {
   // Not in any account's scope: no authentication, nothing of an account's but its metric labels.
   'GET /healthz': 'unauthenticated, no account data',
   'GET /readyz': 'unauthenticated, no account data',
-  'GET /metrics': 'unauthenticated operator metrics (SPEC §4)',
+  'GET /metrics':
+    'open by default (SPEC §4); with http.metricsApiKeys, tenant keys get 401 (metrics.test.ts)',
   'GET /openapi.json': 'unauthenticated document',
 };
 

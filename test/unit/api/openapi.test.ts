@@ -173,7 +173,7 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
-  it('asks for the bearer key on /v1/* and for nothing on /healthz, /readyz, /metrics and /openapi.json', () => {
+  it('asks for the bearer key on /v1/*, for nothing on /healthz, /readyz and /openapi.json, for an optional metrics key on /metrics', () => {
     const scheme = obj(
       obj(obj(doc.components, 'components').securitySchemes, 'securitySchemes').bearerAuth,
       'bearerAuth',
@@ -184,6 +184,8 @@ describe('docs/openapi.yaml', () => {
       const declared =
         obj(obj(obj(doc.paths, 'paths')[path], path)[method], operation).security ?? doc.security;
       if (path.startsWith('/v1/')) expect(declared, operation).toEqual([{ bearerAuth: [] }]);
+      // Open unless http.metricsApiKeys lists keys.
+      else if (path === '/metrics') expect(declared, operation).toEqual([{}, { metricsAuth: [] }]);
       else expect(declared, operation).toEqual([]);
     }
     expect(documentedOperations().filter((o) => !o.split(' ')[1]!.startsWith('/v1/'))).toEqual([

@@ -90,6 +90,27 @@ accounts:
   });
 });
 
+describe('privileged keys shared with an account', () => {
+  it('warns when an admin or metrics key is also an account key, in either form', () => {
+    const warnings: string[] = [];
+    parseConfig(
+      `${OPERATOR}
+accounts:
+  - { id: a, apiKeys: [mine, other] }
+admin: { apiKeys: ["sha256:${sha('mine')}"] }
+http: { metricsApiKeys: [scrape, other] }
+`,
+      'test.yaml',
+      { env: {}, onWarning: (w) => warnings.push(`${w.path}: ${w.message}`) },
+    );
+    expect(warnings).toEqual([
+      'admin.apiKeys[0]: the same key as accounts[0].apiKeys[0]: that account can also use the admin routes',
+      'http.metricsApiKeys[1]: the same key as accounts[0].apiKeys[1]: that account can also use /metrics',
+    ]);
+    expect(warnings.join('\n')).not.toMatch(/mine|other/);
+  });
+});
+
 describe('smpp-gateway config hash-key', () => {
   const run = (argv: string[]) => {
     const out: string[] = [];
