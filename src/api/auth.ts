@@ -82,15 +82,7 @@ export class RequestAuth {
 
   /** An admin key, or 401. */
   admin(request: FastifyRequest): void {
-    const key = bearer(request);
-    if (key !== undefined && this.admins.match(key) !== undefined) return;
-    if (key !== undefined) this.unknown(request, key);
-    throw new ApiError(
-      401,
-      'UNAUTHENTICATED',
-      'Authorization: expected "Bearer <admin api key>" (admin.apiKeys)',
-      'Authorization',
-    );
+    this.requireKey(request, this.admins, '"Bearer <admin api key>" (admin.apiKeys)');
   }
 
   /** `GET /metrics` is open unless `http.metricsApiKeys` lists keys; then it wants one of them, or 401. */
@@ -99,16 +91,15 @@ export class RequestAuth {
   }
 
   metrics(request: FastifyRequest): void {
-    if (!this.metricsProtected) return;
+    if (this.metricsProtected)
+      this.requireKey(request, this.scrapers, '"Bearer <metrics api key>" (http.metricsApiKeys)');
+  }
+
+  private requireKey(request: FastifyRequest, ring: KeyRing<Role>, expected: string): void {
     const key = bearer(request);
-    if (key !== undefined && this.scrapers.match(key) !== undefined) return;
+    if (key !== undefined && ring.match(key) !== undefined) return;
     if (key !== undefined) this.unknown(request, key);
-    throw new ApiError(
-      401,
-      'UNAUTHENTICATED',
-      'Authorization: expected "Bearer <metrics api key>" (http.metricsApiKeys)',
-      'Authorization',
-    );
+    throw new ApiError(401, 'UNAUTHENTICATED', `Authorization: expected ${expected}`, 'Authorization');
   }
 
   /** A key no account, admin or scraper has counts against the address (a known key on the wrong route is a mistake, not a guess). */
