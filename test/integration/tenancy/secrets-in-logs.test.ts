@@ -3,7 +3,8 @@
 // secret: HTTP sends with the account key and receipts back by signed webhook, an admin top-up, an SMPP
 // bind and submit, a Redis ingress entry, an unknown API key, an SMPP bind with a wrong password and one
 // with an unknown system_id, and the gateway's own bind to the simulator with the operator password. Then
-// every captured line is searched for every configured secret and every wrong one presented.
+// every captured line is searched for every configured secret and every wrong one presented. On the way:
+// alpha's signed webhook never hears of bravo's messages.
 import smpp from 'smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/store/index.js';
@@ -132,6 +133,9 @@ describe('secrets in logs', () => {
       10_000,
     );
     await platform.unbind();
+    // alpha's webhook hears of alpha's messages only: bravo's (it has no webhook) never reach it.
+    expect(hooks.requests.some((r) => r.body.includes(id))).toBe(true);
+    expect(hooks.requests.filter((r) => r.body.includes(String(submitted.message_id)))).toEqual([]);
 
     // Redis ingress.
     const entry = String(
