@@ -3,6 +3,7 @@
 import { runBalance } from './cli/balance.js';
 import { runCampaign } from './cli/campaign.js';
 import { runConfigCheck } from './cli/config-check.js';
+import { runConfigHashKey } from './cli/config-hash-key.js';
 import { processIo, type CliIo } from './cli/io.js';
 import { runPolicyCheck } from './cli/policy-check.js';
 import { runPreview } from './cli/preview.js';
@@ -21,6 +22,7 @@ commands:
   preview --text T [--json]             encoding and segment analysis, without sending
   policy check --to N --class C [...]   may this be sent at that instant, and if not why and when next
   config check [FILE] [--json]          validate a configuration file
+  config hash-key KEY                   the sha256:<hex> form of an API key, for the config file
   campaign create --name N --csv F ...  a campaign from a template and a CSV (status ID, cancel ID)
   balance [--account A] [--json]        an account's credit, in segments
   balance add ACCOUNT N                 top an account's credit up (admin key)
@@ -53,7 +55,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return runBalance(rest, io);
     case 'config':
       if (rest[0] === 'check') return runConfigCheck(rest.slice(1), io);
-      io.stderr(`config: unknown subcommand ${rest[0] ?? '(none)'}; expected "config check [FILE]"\n`);
+      if (rest[0] === 'hash-key') return runConfigHashKey(rest.slice(1), io);
+      io.stderr(
+        `config: unknown subcommand ${rest[0] ?? '(none)'}; expected "config check [FILE]" or "config hash-key KEY"\n`,
+      );
       return 2;
     case undefined:
     case '--help':

@@ -5,9 +5,10 @@
 // threshold clears it (re-armed).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { AccountConfig, Config } from '../config/index.js';
+import type { AccountConfig } from '../config/index.js';
 import type { GatewayMetrics } from '../metrics/index.js';
 import type { CreditStore } from '../store/index.js';
+import type { RequestAuth } from './auth.js';
 import { ApiError } from './errors.js';
 import type { WebhookSender } from './webhooks.js';
 
@@ -94,27 +95,11 @@ export class CreditAccounts {
 
 export interface CreditRoutesDeps {
   authenticate: (request: FastifyRequest) => AccountConfig;
-  config: Pick<Config, 'admin'>;
+  auth: Pick<RequestAuth, 'admin' | 'isAdmin'>;
   credits: CreditAccounts;
 }
 
-function adminKey(request: FastifyRequest, keys: readonly string[]): boolean {
-  const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  return match !== null && keys.includes(match[1]!);
-}
-
 export function registerCreditRoutes(app: FastifyInstance, deps: CreditRoutesDeps): void {
-  const requireAdmin = (request: FastifyRequest): void => {
-    if (!adminKey(request, deps.config.admin.apiKeys)) {
-      throw new ApiError(
-        401,
-        'UNAUTHENTICATED',
-        'Authorization: expected "Bearer <admin api key>" (admin.apiKeys)',
-        'Authorization',
-      );
-    }
-  };
   const knownAccount = (account: string): void => {
     if (!deps.credits.has(account))
       throw new ApiError(404, 'NOT_FOUND', `account: no account "${account}"`, 'account');
@@ -123,7 +108,7 @@ export function registerCreditRoutes(app: FastifyInstance, deps: CreditRoutesDep
   // An account reads its own balance; an admin key reads any account's with ?account=.
   app.get<{ Querystring: { account?: string } }>('/v1/balance', async (request) => {
     const asked = request.query.account;
-    if (asked !== undefined && adminKey(request, deps.config.admin.apiKeys)) {
+    if (asked !== undefined && deps.auth.isAdmin(request)) {
       knownAccount(asked);
       return deps.credits.balance(asked);
     }
@@ -135,7 +120,7 @@ export function registerCreditRoutes(app: FastifyInstance, deps: CreditRoutesDep
   });
 
   app.post<{ Params: { account: string } }>('/v1/admin/accounts/:account/credits', async (request) => {
-    requireAdmin(request);
+    deps.auth.admin(request);
     const account = request.params.account;
     knownAccount(account);
     const body = request.body as { add?: unknown } | null;

@@ -17,6 +17,7 @@ import { Campaigns } from '../campaign/index.js';
 import { applyStopMention, type OptOutList } from '../policy/index.js';
 import { parse as parseYaml } from 'yaml';
 import { validateMessage } from './message-input.js';
+import { RequestAuth } from './auth.js';
 
 export interface Readiness {
   ready: boolean;
@@ -115,14 +116,14 @@ export function toApiError(error: unknown): ApiError | undefined {
 
 export class HttpApi {
   private readonly app: FastifyInstance;
-  private readonly accountsByKey = new Map<string, AccountConfig>();
+  private readonly auth: RequestAuth;
   private readonly accountBuckets = new Map<string, RedisTokenBucket>();
   private readonly registeredRoutes: Array<{ method: string; url: string }> = [];
   private accepting = true;
 
   constructor(private readonly deps: HttpApiDeps) {
+    this.auth = new RequestAuth({ config: deps.config, metrics: deps.metrics, logger: deps.logger });
     for (const account of deps.config.accounts) {
-      for (const key of account.apiKeys) this.accountsByKey.set(key, account);
       const tps = account.tps;
       // An account's own limit, with a one-second burst: a client may send a second's worth at once.
       if (tps !== undefined) {
@@ -197,19 +198,7 @@ export class HttpApi {
   }
 
   private authenticate(request: FastifyRequest): AccountConfig {
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match)
-      throw new ApiError(
-        401,
-        'UNAUTHENTICATED',
-        'Authorization: expected "Bearer <api key>"',
-        'Authorization',
-      );
-    const account = this.accountsByKey.get(match[1]!);
-    if (!account)
-      throw new ApiError(401, 'UNAUTHENTICATED', 'Authorization: unknown API key', 'Authorization');
-    return account;
+    return this.auth.account(request);
   }
 
   /** `accounts[].tps`: past it, 429 with a Retry-After, before anything is written. */
@@ -299,6 +288,13 @@ export class HttpApi {
       void reply.code(500).send(new ApiError(500, 'INTERNAL', 'internal error').body());
     });
 
+    // Every /v1 route (and /metrics when it wants a key), before its own authentication: an address past
+    // http.authFailures is refused first.
+    app.addHook('onRequest', async (request) => {
+      const metrics = this.auth.metricsProtected && request.url.split('?')[0] === '/metrics';
+      if (request.url.startsWith('/v1/') || metrics) this.auth.guard(request);
+    });
+
     registerCampaignRoutes(app, {
       authenticate: (request) => this.authenticate(request),
       campaigns: new Campaigns({
@@ -314,7 +310,7 @@ export class HttpApi {
     });
     registerCreditRoutes(app, {
       authenticate: (request) => this.authenticate(request),
-      config: deps.config,
+      auth: this.auth,
       credits:
         deps.credits ??
         new CreditAccounts({
@@ -348,7 +344,8 @@ export class HttpApi {
     // The API's own description (docs/openapi.yaml), for clients and code generators; no authentication.
     app.get('/openapi.json', async () => openApi());
 
-    app.get('/metrics', async (_request, reply) => {
+    app.get('/metrics', async (request, reply) => {
+      this.auth.metrics(request);
       const body = await deps.metrics.render();
       return reply.header('content-type', deps.metrics.contentType).send(body);
     });

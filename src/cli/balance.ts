@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/index.js';
+import { isHashedApiKey } from '../security/index.js';
 import type { CliIo } from './io.js';
 import {
   apiErrorLine,
@@ -28,10 +29,12 @@ async function adminKey(flag: string | undefined, config: string | undefined): P
   if (key) return key;
   const file = config ?? DEFAULT_CONFIG_FILE;
   if (existsSync(file)) {
-    const first = (await loadConfig(file)).admin.apiKeys[0];
+    const first = (await loadConfig(file)).admin.apiKeys.find((k) => !isHashedApiKey(k));
     if (first) return first;
   }
-  throw new CliError(`no --admin-key given, no $SMPPGW_ADMIN_KEY, and no admin.apiKeys in ${file}`);
+  throw new CliError(
+    `no --admin-key given, no $SMPPGW_ADMIN_KEY, and no admin.apiKeys in clear in ${file} (hashed keys cannot be sent)`,
+  );
 }
 
 function describe(view: Record<string, unknown>): string {

@@ -2,6 +2,7 @@
 // come from flags, the environment, or the same config file the daemon reads.
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE, loadConfig, parseListen } from '../config/index.js';
+import { isHashedApiKey } from '../security/index.js';
 
 export interface DaemonTarget {
   baseUrl: string;
@@ -57,8 +58,12 @@ export async function resolveTarget(flags: {
       const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       baseUrl = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
     }
-    apiKey ??= config.accounts.find((a) => a.apiKeys.length > 0)?.apiKeys[0];
-    if (!apiKey) throw new CliError(`no --api-key given and no account in ${file} has one`);
+    // A key stored hashed (sha256:<hex>) only checks keys: it cannot be sent.
+    apiKey ??= config.accounts.flatMap((a) => a.apiKeys).find((k) => !isHashedApiKey(k));
+    if (!apiKey)
+      throw new CliError(
+        `no --api-key given and no account in ${file} has one in clear (hashed keys cannot be sent)`,
+      );
   }
   return { baseUrl: baseUrl.replace(/\/$/, ''), apiKey };
 }

@@ -4,6 +4,7 @@
 import type { PathIssue } from './env.js';
 import { formatPath } from './errors.js';
 import { parseListen } from './schema.js';
+import { configuredKeyDigest } from '../security/index.js';
 
 export interface CrossCheckResult {
   errors: PathIssue[];
@@ -50,15 +51,57 @@ export function crossCheck(raw: unknown): CrossCheckResult {
     (v, first) => `duplicate operator id "${v}" (also at ${first})`,
   );
   // An API key identifies its account: a key shared by two accounts would make authentication ambiguous.
+  // Compared by digest, so a key given in clear in one place and as sha256:<hex> in another is caught too.
   // The message never repeats the key itself.
+  const keyDigest = (k: unknown): string | undefined => {
+    const key = str(k);
+    return key === undefined || key === '' ? undefined : configuredKeyDigest(key).toString('hex');
+  };
   unique(
     accounts.flatMap((a, i) =>
       isObj(a)
-        ? listAt(a, 'apiKeys').map((k, j) => ({ value: str(k), path: ['accounts', i, 'apiKeys', j] }))
+        ? listAt(a, 'apiKeys').map((k, j) => ({ value: keyDigest(k), path: ['accounts', i, 'apiKeys', j] }))
         : [],
     ),
     (_v, first) => `API key already used at ${first}`,
   );
+  // Not an error (the key authenticates without ambiguity), but a key both an account's and an admin's or a
+  // scraper's gives that account more than its own: almost always a copy-paste.
+  const accountKeys = new Map<string, PropertyKey[]>();
+  accounts.forEach((a, i) => {
+    if (!isObj(a)) return;
+    listAt(a, 'apiKeys').forEach((k, j) => {
+      const d = keyDigest(k);
+      if (d !== undefined && !accountKeys.has(d)) accountKeys.set(d, ['accounts', i, 'apiKeys', j]);
+    });
+  });
+  const privileged: Array<{ section: Obj | undefined; name: string; key: string; grants: string }> = [
+    {
+      section: isObj(raw.admin) ? raw.admin : undefined,
+      name: 'admin',
+      key: 'apiKeys',
+      grants: 'the admin routes',
+    },
+    {
+      section: isObj(raw.http) ? raw.http : undefined,
+      name: 'http',
+      key: 'metricsApiKeys',
+      grants: '/metrics',
+    },
+  ];
+  for (const { section, name, key, grants } of privileged) {
+    if (!section) continue;
+    listAt(section, key).forEach((k, j) => {
+      const d = keyDigest(k);
+      const first = d === undefined ? undefined : accountKeys.get(d);
+      if (first) {
+        warnings.push({
+          path: [name, key, j],
+          message: `the same key as ${formatPath(first)}: that account can also use ${grants}`,
+        });
+      }
+    });
+  }
   unique(
     accounts.map((a, i) => ({
       value: isObj(a) && isObj(a.smpp) ? str(a.smpp.systemId) : undefined,

@@ -4,6 +4,7 @@
 // checked in cross-check.ts, where they can be reported together with the schema errors.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { API_KEY_HASH, API_KEY_HASH_PREFIX } from '../security/index.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Scalars
@@ -40,6 +41,23 @@ const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
 });
 
 const nonEmpty = z.string().min(1);
+
+/**
+ * An API key in clear, or its hash `sha256:<64 hex digits>`. A key that starts like a hash but is not one is
+ * refused: taken as a clear key, it would silently never match what its owner presents.
+ */
+const apiKey = nonEmpty.refine((k) => !k.startsWith(API_KEY_HASH_PREFIX) || API_KEY_HASH.test(k), {
+  error: 'expected sha256:<64 hex digits>',
+});
+
+/** Failed authentications per source address before it is refused for a while (per instance). */
+const authFailures = () =>
+  z
+    .strictObject({
+      max: int(1).default(10),
+      windowSeconds: int(1).default(60),
+    })
+    .prefault({});
 
 /** `host:port` or `[v6-address]:port`, port 0..65535 (0 asks the OS for a free port, useful in tests). */
 export function parseListen(s: string): { host: string; port: number } {
@@ -161,6 +179,11 @@ export const redisSchema = z
 
 export const httpSchema = z.strictObject({
   listen: listenField('127.0.0.1:8080'),
+  // Past max unknown API keys from one address within windowSeconds: 429 TOO_MANY_AUTH_FAILURES for it.
+  authFailures: authFailures(),
+  // Non-empty: GET /metrics wants one of these bearer keys. Its labels name accounts (their credit, their
+  // traffic), which tenants able to reach the listener should not read of each other. Empty: open (SPEC §4).
+  metricsApiKeys: z.array(apiKey).default([]),
 });
 
 export const smppServerSchema = z.strictObject({
@@ -179,6 +202,8 @@ export const smppServerSchema = z.strictObject({
   systemId: systemId.default('smppgw'),
   // A connection that has not bound this long after it opened is closed.
   bindTimeoutMs: int(1).default(30_000),
+  // Past max refused credentials from one address within windowSeconds: its binds get ESME_RBINDFAIL.
+  authFailures: authFailures(),
   // enquire_link to an idle platform (§4.11); the session closes after enquireLinkMaxMisses unanswered.
   enquireLinkSeconds: int(1).default(30),
   enquireLinkMaxMisses: int(1).default(3),
@@ -255,7 +280,7 @@ const sender = z.string().refine(isValidSender, {
 export const accountSchema = z
   .strictObject({
     id: slug,
-    apiKeys: z.array(nonEmpty).default([]),
+    apiKeys: z.array(apiKey).default([]),
     smpp: z
       .strictObject({
         systemId,
@@ -590,7 +615,7 @@ export const webhooksSchema = z
 
 /** Operators' own API keys: account-wide actions no account may take for itself (credit top-ups). */
 export const adminSchema = z.strictObject({
-  apiKeys: z.array(nonEmpty).default([]),
+  apiKeys: z.array(apiKey).default([]),
 });
 
 // ---------------------------------------------------------------------------------------------------------

@@ -217,6 +217,14 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  // --- Authentication ---
+  readonly authFailures = new Counter({
+    name: 'smppgw_auth_failures_total',
+    help: 'Failed authentications by ingress (http, smpp) and reason (unknown_key, unknown_system_id, bad_password, rate_limited)',
+    labelNames: ['ingress', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   // --- Accounts, webhooks ---
   readonly creditBalance = new Gauge({
     name: 'smppgw_credit_balance',

@@ -28,6 +28,9 @@ export function platformMetricsHooks(metrics: GatewayMetrics): SmppServerHooks {
     onBindRefused(_systemId, status) {
       metrics.platformBindRefusals.inc({ status: commandStatusName(status) });
     },
+    onAuthFailure(reason) {
+      metrics.authFailures.inc({ ingress: 'smpp', reason });
+    },
     onSubmit(account, status) {
       metrics.platformSubmits.inc({ account, status: commandStatusName(status) });
     },

@@ -36,6 +36,11 @@ export class AccountDirectory {
     }
   }
 
+  /** A configured system_id: only those are fit for a log line (an unknown one may be a mistyped password). */
+  has(systemId: string): boolean {
+    return this.bySystemId.has(systemId);
+  }
+
   /** §4.1.2 bind_resp statuses: ESME_RINVSYSID, ESME_RINVPASWD, ESME_RBINDFAIL (network). */
   authenticate(systemId: string, password: string, peerAddress: string | undefined): AuthOutcome {
     const entry = this.bySystemId.get(systemId);

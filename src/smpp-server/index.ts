@@ -4,6 +4,7 @@
 export { SmppServer, type SmppServerOptions, type SmppServerAddresses } from './server.js';
 export type {
   AbandonCode,
+  AuthFailureReason,
   AbandonedMessage,
   BindRegistry,
   CancelOutcome,

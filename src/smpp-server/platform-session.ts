@@ -30,6 +30,7 @@ import {
   type CommandName,
   type Pdu,
 } from '../smpp/pdu/index.js';
+import type { AuthFailureLimiter } from '../security/index.js';
 import { Keepalive } from '../smpp/keepalive.js';
 import type { TimerHandle, Timers } from '../smpp/timers.js';
 import { nextSequenceNumber, SendWindow, type WindowOutcome } from '../smpp/window.js';
@@ -70,6 +71,8 @@ const SMPP_VERSION_34 = 0x34;
 export interface SessionContext {
   config: SmppServerConfig;
   directory: AccountDirectory;
+  /** Refused credentials per source address (smppServer.authFailures), in this process. */
+  authFailures: AuthFailureLimiter;
   ingress: PlatformIngress;
   messages: PlatformMessages;
   binds: BindRegistry;
@@ -530,8 +533,17 @@ export class PlatformSession {
       return;
     }
     const { systemId, password } = pdu.body;
+    // An address past its refused binds is not even checked: right or wrong credentials get the same
+    // ESME_RBINDFAIL until the window passes, so guessing learns nothing.
+    if (this.ctx.authFailures.retryAfterSeconds(this.remoteAddress) > 0) {
+      this.hook(() => this.ctx.hooks.onAuthFailure?.('rate_limited'));
+      this.refuseBind(pdu, systemId, CommandStatus.ESME_RBINDFAIL, 'rate_limited');
+      return;
+    }
     const auth = this.ctx.directory.authenticate(systemId, password, this.remoteAddress);
     if (!auth.ok) {
+      // Outside allowedNetworks with the right password is not a guess: not counted.
+      if (auth.reason !== 'network_not_allowed') this.authFailed(auth.reason);
       this.refuseBind(pdu, systemId, auth.status, auth.reason);
       return;
     }
@@ -570,9 +582,31 @@ export class PlatformSession {
     this.ctx.onBound(this);
   }
 
-  /** Logged once, here, with the peer and never the password; then the connection ends (one try per connection). */
+  private authFailed(reason: 'unknown_system_id' | 'wrong_password'): void {
+    this.hook(() =>
+      this.ctx.hooks.onAuthFailure?.(reason === 'wrong_password' ? 'bad_password' : 'unknown_system_id'),
+    );
+    if (this.ctx.authFailures.fail(this.remoteAddress)) {
+      const { max, windowSeconds } = this.ctx.config.authFailures;
+      this.log.warn(
+        { address: this.remoteAddress, max, windowSeconds },
+        'too many refused binds from this address: its binds are refused until the window passes',
+      );
+    }
+  }
+
+  /**
+   * Logged once, here, with the peer and never the password; then the connection ends (one try per
+   * connection). Refusals of a blocked address go at debug: its block was logged at warn once, and a flood
+   * of them must not flood the log (the metric counts each).
+   */
   private refuseBind(pdu: Pdu, systemId: string, status: number, reason: string): void {
-    this.log.warn({ systemId, reason, status: commandStatusName(status) }, 'bind refused');
+    // A system_id no account has is logged by its length only: platforms do type the password into the
+    // system_id field, and anyone may send anything there.
+    const who = this.ctx.directory.has(systemId) ? { systemId } : { systemIdLength: systemId.length };
+    const line = { ...who, reason, status: commandStatusName(status) };
+    if (reason === 'rate_limited') this.log.debug(line, 'bind refused');
+    else this.log.warn(line, 'bind refused');
     this.hook(() => this.ctx.hooks.onBindRefused?.(systemId, status));
     const resp = responseOf(pdu.command);
     if (resp) this.respond(resp, pdu.sequenceNumber, status);

@@ -224,8 +224,12 @@ export interface SmppServerHooks {
   onBound?(account: string, sessionId: string, bindType: PlatformBindType): void;
   onClosed?(account: string | undefined, sessionId: string, reason: string): void;
   onBindRefused?(systemId: string, status: number): void;
+  /** Credentials refused, or a bind from an address past `authFailures` (refused unread). */
+  onAuthFailure?(reason: AuthFailureReason): void;
   onSubmit?(account: string, status: number): void;
   onOutboxDropped?(account: string, item: OutboundItem, reason: string): void;
 }
+
+export type AuthFailureReason = 'unknown_system_id' | 'bad_password' | 'rate_limited';
 
 export type PlatformBindType = 'transmitter' | 'receiver' | 'transceiver';

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { AccountConfig, SmppServerConfig } from '../config/index.js';
 import { parseListen } from '../config/schema.js';
 import { systemClock, systemTimers, type TimerHandle, type Timers } from '../smpp/timers.js';
+import { AuthFailureLimiter } from '../security/index.js';
 import { AccountDirectory } from './auth.js';
 import { SmppServerError } from './errors.js';
 import { OutboxPump } from './outbox-pump.js';
@@ -76,6 +77,7 @@ export class SmppServer {
     this.context = {
       config: options.config,
       directory: new AccountDirectory(options.accounts),
+      authFailures: new AuthFailureLimiter(options.config.authFailures, this.now),
       ingress: options.ingress,
       messages: options.messages,
       binds: options.binds,

@@ -46,7 +46,8 @@ export const OPEN_ALL_HOURS: NonNullable<ConfigInput['policy']> = {
 export async function startTestGateway(
   redis: Pick<TestRedis, 'url'>,
   overrides: Overrides = {},
-  options: Omit<GatewayOptions, 'logger'> = {},
+  /** `logger`: where the gateway logs (default: nowhere, unless TEST_LOG_LEVEL is set). */
+  options: GatewayOptions = {},
 ): Promise<TestGateway> {
   const simulatorPort = await freePort();
   const { operator, options: overrideOptions, ...rest } = overrides;
@@ -81,7 +82,7 @@ export async function startTestGateway(
   const gateway = new Gateway(config, {
     ...overrideOptions,
     ...options,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   await gateway.start();
   const { host, port } = gateway.httpAddress;

@@ -34,6 +34,18 @@ describe('bind', () => {
     expect(JSON.stringify(h.logs)).not.toContain('hunter2');
   });
 
+  it('logs an unknown system_id by its length only: it may be a password typed in the wrong field', async () => {
+    const h = await startServer();
+    const client = await h.connect();
+    expect((await client.bind('transceiver', 'hunter2', 'acme')).command_status).toBe(E.ESME_RINVSYSID);
+    await client.closed;
+    const refusals = h.logs.filter((l) => l.msg === 'bind refused');
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toMatchObject({ systemIdLength: 7, reason: 'unknown_system_id' });
+    expect(refusals[0]).not.toHaveProperty('systemId');
+    expect(JSON.stringify(h.logs)).not.toContain('hunter2');
+  });
+
   it('binds with the right credentials as transmitter, receiver and transceiver', async () => {
     const h = await startServer({ accounts: [{ ...ACME, smpp: { ...ACME.smpp!, maxBinds: 3 } }] });
     for (const mode of ['transmitter', 'receiver', 'transceiver'] as const) {

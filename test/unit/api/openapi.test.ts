@@ -3,14 +3,13 @@
 // /v1/*, exactly the error codes the API can answer, and schemas that cover what the code returns.
 import { readFileSync, readdirSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ApiError, HttpApi, validateMessage, type HttpApiDeps } from '../../../src/api/index.js';
+import { ApiError, validateMessage } from '../../../src/api/index.js';
 import { previewText } from '../../../src/codec/index.js';
 import { buildConfig } from '../../../src/config/index.js';
-import { GatewayMetrics } from '../../../src/metrics/index.js';
 import { decodeRecord, MESSAGE_CLASSES, MESSAGE_STATES, toView } from '../../../src/store/index.js';
+import { standInHttpApi } from '../../helpers/http-api.js';
 
 const DOC_TEXT = readFileSync(new URL('../../../docs/openapi.yaml', import.meta.url), 'utf8');
 const SRC = new URL('../../../src/', import.meta.url);
@@ -72,19 +71,8 @@ const config = buildConfig({
 });
 const account = config.accounts[0]!;
 
-// HttpApi as the gateway builds it, never listening and never asked anything: the stand-ins are not touched.
-const unused = {} as unknown;
-const deps: HttpApiDeps = {
-  config,
-  queue: unused as HttpApiDeps['queue'],
-  store: unused as HttpApiDeps['store'],
-  optOuts: unused as HttpApiDeps['optOuts'],
-  metrics: new GatewayMetrics({ defaultMetrics: false }),
-  logger: pino({ level: 'silent' }),
-  selectOperator: () => undefined,
-  readiness: () => ({ ready: true, checks: {} }),
-};
-const api = new HttpApi(deps);
+// HttpApi as the gateway builds it, never listening and never asked anything.
+const api = standInHttpApi(config);
 afterAll(() => api.close());
 
 /** `["get /v1/messages/{id}", ...]`: every route the server registers, without Fastify's HEAD twins of GETs. */
@@ -185,7 +173,7 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
-  it('asks for the bearer key on /v1/* and for nothing on /healthz, /readyz, /metrics and /openapi.json', () => {
+  it('asks for the bearer key on /v1/*, for nothing on /healthz, /readyz and /openapi.json, for an optional metrics key on /metrics', () => {
     const scheme = obj(
       obj(obj(doc.components, 'components').securitySchemes, 'securitySchemes').bearerAuth,
       'bearerAuth',
@@ -196,6 +184,8 @@ describe('docs/openapi.yaml', () => {
       const declared =
         obj(obj(obj(doc.paths, 'paths')[path], path)[method], operation).security ?? doc.security;
       if (path.startsWith('/v1/')) expect(declared, operation).toEqual([{ bearerAuth: [] }]);
+      // Open unless http.metricsApiKeys lists keys.
+      else if (path === '/metrics') expect(declared, operation).toEqual([{}, { metricsAuth: [] }]);
       else expect(declared, operation).toEqual([]);
     }
     expect(documentedOperations().filter((o) => !o.split(' ')[1]!.startsWith('/v1/'))).toEqual([

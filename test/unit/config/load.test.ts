@@ -274,13 +274,15 @@ describe('loadConfig', () => {
         'ACME_SMPP_PASSWORD',
         'ACME_WEBHOOK_SECRET',
         'GLOBEX_API_KEY',
-        'GLOBEX_API_KEY_PREVIOUS',
         'ORANGE_SYSTEM_ID',
         'ORANGE_PASSWORD',
         'SFR_SYSTEM_ID',
         'SFR_PASSWORD',
         'SMPPGW_ADMIN_KEY',
-      ].map((k, i) => [k, `v${i}`]),
+      ]
+        .map((k, i) => [k, `v${i}`])
+        // A hashed key, as `smpp-gateway config hash-key` prints it.
+        .concat([['GLOBEX_API_KEY_PREVIOUS_SHA256', `sha256:${'ab'.repeat(32)}`]]),
     );
     const warnings: ConfigIssue[] = [];
     const c = await loadConfig('config/production.example.yaml', { env, onWarning: (w) => warnings.push(w) });
@@ -293,6 +295,7 @@ describe('loadConfig', () => {
     });
     expect(c.operators[0]?.commandStatus).toEqual({ ESME_RTHROTTLED: 'throttle', '69': 'retry' });
     expect(c.routes.length).toBe(3);
+    expect(c.http.authFailures).toEqual({ max: 10, windowSeconds: 60 });
   });
 });
 
