@@ -124,9 +124,12 @@ export function createRedis(
       sentinels: sentinels.map(({ host, port }) => ({ host, port })),
       name: where.name,
       role: 'master',
-      // ioredis then subscribes to the sentinels' +switch-master and moves at once, instead of waiting for
-      // the old primary's connection to fail.
-      failoverDetector: true,
+      // Not ioredis' failoverDetector: its disconnect on +switch-master, landing while a client is between
+      // two reconnect attempts, left that client connecting forever (seen in test/integration/redis/
+      // sentinel.test.ts: the worker's reading connection never came back). A killed primary closes our
+      // connections anyway; a primary demoted in a planned failover answers writes READONLY, on which we
+      // reconnect, asking the sentinels again.
+      reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
       // A failover takes the sentinels seconds; ask them again at the same pace as a reconnect.
       sentinelRetryStrategy: redisRetryStrategy,
       ...(sentinelAuth?.username ? { sentinelUsername: sentinelAuth.username } : {}),
