@@ -167,6 +167,18 @@ export const redisSchema = z
         message: `give one of url, cluster and sentinel, not ${shapes.join(' and ')}`,
       });
     }
+    if (r.cluster) {
+      // The connection works (src/store/connect.ts), the sharded layout exists, but the message scripts
+      // still touch per-account keys (events, figures, credit, opt-outs, caps, clientRef) outside their
+      // shard's hash tag: on a Cluster they would fail CROSSSLOT. Refused up front rather than at the first
+      // message (docs/scaling.md#redis-cluster).
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster'],
+        message:
+          'Redis Cluster is not supported by this version yet (docs/scaling.md#redis-cluster); use url or sentinel',
+      });
+    }
     if (r.cluster && r.waitReplicas > 0) {
       ctx.addIssue({
         code: 'custom',

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../../src/config/index.js';
 import { SmscSimulator, type RecordedSubmit } from '../../../src/simulator/index.js';
-import { freePort } from '../../../src/store/index.js';
+import { freePort, shardOfId } from '../../../src/store/index.js';
 import { OPEN_ALL_HOURS, startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { keysOf, submitText, waitForBound } from '../../helpers/mo.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
@@ -378,9 +378,10 @@ describe('opt-outs and quiet hours at send time', () => {
       expect.objectContaining({ state: 'scheduled', detail: 'QUIET_HOURS' }),
     ]);
     const monday = real('2026-06-08T08:00:00+02:00');
-    expect(await redis.client.zscore(keysOf(gw).scheduled('sim'), `m|${String(open.json.id)}|acme|`)).toBe(
-      String(monday),
-    );
+    const shard = shardOfId(String(open.json.id));
+    expect(
+      await redis.client.zscore(keysOf(gw).scheduled('sim', shard), `m|${String(open.json.id)}|acme|`),
+    ).toBe(String(monday));
     const ended = await settled(gw, brief.json.id);
     expect(ended.error).toMatchObject({ stage: 'policy', code: 'QUIET_HOURS' });
     expect(states(ended)).toEqual(['queued', 'error']);
