@@ -81,19 +81,6 @@ export class OptOutList {
     return this.store.has(account, key);
   }
 
-  /**
-   * The opt-out rule of SPEC §3 for one outbound message: marketing to a listed number is refused with
-   * OPTED_OUT; transactional too when `policy.transactionalHonoursOptOut` is set. undefined: allowed.
-   */
-  async refusalFor(
-    message: { account: string; to: string; class: 'marketing' | 'transactional' },
-    policy: { transactionalHonoursOptOut: boolean },
-  ): Promise<{ code: 'OPTED_OUT'; message: string } | undefined> {
-    if (message.class === 'transactional' && !policy.transactionalHonoursOptOut) return undefined;
-    if (!(await this.has(message.account, message.to))) return undefined;
-    return { code: 'OPTED_OUT', message: `to: ${message.to} opted out of messages from this account` };
-  }
-
   async get(account: string, number: string): Promise<OptOutEntry | undefined> {
     const key = storedForm(number);
     return parseEntry(key, await this.store.get(account, key));

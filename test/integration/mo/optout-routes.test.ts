@@ -190,23 +190,12 @@ describe('/v1/optouts import and export', () => {
   });
 });
 
-describe('OptOutList.refusalFor (the outbound rule)', () => {
-  it('refuses marketing to a listed number with OPTED_OUT, lets transactional through unless configured', async () => {
+describe('OptOutList.has (read by the policy and the claim script)', () => {
+  it('finds a listed number in its own account only, until it is removed', async () => {
     await optOuts.add('acme', '+33612345690', 'mo:36180');
-    const to = '+33612345690';
-    const off = { transactionalHonoursOptOut: false };
-    expect(await optOuts.refusalFor({ account: 'acme', to, class: 'marketing' }, off)).toMatchObject({
-      code: 'OPTED_OUT',
-    });
-    expect(await optOuts.refusalFor({ account: 'acme', to, class: 'transactional' }, off)).toBeUndefined();
-    expect(
-      await optOuts.refusalFor(
-        { account: 'acme', to, class: 'transactional' },
-        { transactionalHonoursOptOut: true },
-      ),
-    ).toMatchObject({ code: 'OPTED_OUT' });
-    expect(await optOuts.refusalFor({ account: 'globex', to, class: 'marketing' }, off)).toBeUndefined();
-    await optOuts.remove('acme', to);
-    expect(await optOuts.refusalFor({ account: 'acme', to, class: 'marketing' }, off)).toBeUndefined();
+    expect(await optOuts.has('acme', '+33612345690')).toBe(true);
+    expect(await optOuts.has('globex', '+33612345690')).toBe(false);
+    await optOuts.remove('acme', '+33612345690');
+    expect(await optOuts.has('acme', '+33612345690')).toBe(false);
   });
 });
