@@ -101,12 +101,15 @@ export interface WebhookReceiver {
   requests: ReceivedRequest[];
   /** Answer 500 to the next `n` requests (they are still recorded). */
   failNext(n: number): void;
+  /** While on, requests are recorded and never answered (the sender's attempt stays in flight). */
+  hold(on: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   let failures = 0;
+  let holding = false;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -116,6 +119,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         headers: request.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       });
+      if (holding) return;
       if (failures > 0) {
         failures -= 1;
         response.writeHead(500).end('try again');
@@ -131,6 +135,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     requests,
     failNext(n) {
       failures = n;
+    },
+    hold(on) {
+      holding = on;
     },
     close: () =>
       new Promise<void>((resolve) => {
