@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBucket, RedisKeys } from '../../../src/store/index.js';
 import { RedisTokenBucket } from '../../../src/throttle/index.js';
+import { startTestGateway, waitFor } from '../../helpers/gateway.js';
 import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 let redis: TestRedis;
@@ -63,4 +64,32 @@ describe('token bucket, burst cap', () => {
     expect(times.filter((t) => t < 200).length).toBeLessThanOrEqual(7);
     expect(Math.max(...times)).toBeGreaterThanOrEqual(400);
   });
+});
+
+describe('operator throttle, through the whole gateway', () => {
+  it('after an idle period the SMSC sees at most the burst plus the rate: 30 messages at 20/s after 2 s idle', async () => {
+    // tps 20: the worker's bucket holds ceil(20 / 100) = 1 token; 2 s idle would refill 40 uncapped.
+    const gw = await startTestGateway(redis, { operator: { tps: 20, receipts: false } });
+    try {
+      const times: number[] = [];
+      gw.gateway.simulator!.on('submit', () => times.push(Date.now()));
+      const message = (text: string) => ({ to: '+33612345678', from: 'ACME', text, class: 'transactional' });
+      await gw.request('POST', '/v1/messages', message('first'));
+      await waitFor(() => (times.length === 1 ? true : undefined), 10_000, 'the first submit');
+      await sleep(2000);
+      const batch = await gw.request('POST', '/v1/messages/batch', {
+        messages: Array.from({ length: 30 }, (_, i) => message(`n${i}`)),
+      });
+      expect(batch.status).toBe(202);
+      await waitFor(() => (times.length === 31 ? true : undefined), 10_000, 'the 30 submits');
+      const start = times[1]!;
+      const first250 = times.slice(1).filter((t) => t - start < 250).length;
+      // The burst (1), 250 ms at 20/s (5), one for rounding.
+      expect(first250).toBeLessThanOrEqual(7);
+      // And the whole run at the rate: 29 after the first at 20/s take about 1.45 s.
+      expect(times[30]! - start).toBeGreaterThanOrEqual(1200);
+    } finally {
+      await gw.stop();
+    }
+  }, 30_000);
 });
