@@ -128,14 +128,15 @@ describe('WebhookSender', () => {
     // The first sender is a daemon process posting the account's state webhooks to a receiver that holds
     // its requests: its claims are in flight when it dies, never settled. The claim pushed their due time one
     // lease (timeoutMs + 30 s) ahead; a second sender (in this process) takes them once the lease has ended,
-    // which its clock, moved 31 s on, reaches without the test waiting that long.
+    // which its clock, moved just past it, reaches without the test waiting that long.
     receiver = await startWebhookReceiver();
     receiver.hold(true);
     const dir = mkdtempSync(join(tmpdir(), 'smppgw-wh-kill-'));
     const prefix = uniquePrefix('wh-kill');
     const keys = new RedisKeys(prefix);
     const [httpPort, smscPort] = [await freePort(), await freePort()];
-    const webhooks = { pollIntervalMs: 20, retryInitialMs: 50, retryMaxMs: 200, timeoutMs: 1000 };
+    // A request timeout far longer than the test: the held requests are still in flight at the kill.
+    const webhooks = { pollIntervalMs: 20, retryInitialMs: 50, retryMaxMs: 200, timeoutMs: 20_000 };
     const daemon: DaemonChild = startDaemonChild(dir, 'first', {
       log: { level: 'warn' },
       redis: { url: redis.url, keyPrefix: prefix },
@@ -178,11 +179,11 @@ describe('WebhookSender', () => {
       );
       const held = receiver.requests.map((r) => String(r.headers['x-smppgw-delivery']));
       await daemon.crash();
-      // The claims outlived their sender: still queued, due again one lease (31 s) after the claim, not before.
+      // The claims outlived their sender: still queued, due again one lease (50 s) after the claim, not before.
       for (const delivery of held) {
         const raw = await redis.client.zscore(keys.webhookQueue(), delivery);
         const due = raw === 'inf' ? Infinity : Number(raw);
-        expect(due).toBeGreaterThan(Date.now() + 20_000);
+        expect(due).toBeGreaterThan(Date.now() + 40_000);
         expect(due).toBeLessThanOrEqual(Date.now() + webhooks.timeoutMs + 30_000);
       }
       receiver.hold(false);
