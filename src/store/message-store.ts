@@ -636,8 +636,9 @@ export class MessageStore {
       j++;
       if (result === 'missing') continue;
       results[i] = result === 'duplicate' ? 'duplicate' : 'applied';
-      if (result === 'applied' && (state === 'confirmed' || state === 'error')) {
-        // A receipt applies once (a repeat is a duplicate), so a final state it reached is reported once.
+      if (result === 'settled' && (state === 'confirmed' || state === 'error')) {
+        // Only the receipt that made the change reports it (a repeat is a duplicate, and another part's
+        // receipt for a message already in error is applied without a change), so it is reported once.
         this.final({
           id: hit.ref.id,
           account: hit.ref.account,

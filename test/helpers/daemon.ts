@@ -1,7 +1,7 @@
 // The daemon as a real process: built once (dist/, as `npm start` runs it), started through npm or node,
 // its JSON log lines collected, its processes (npm, node, the managed redis-server) found and watched.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processAlive } from '../../src/store/index.js';
@@ -167,4 +167,30 @@ export async function gone(pid: number, timeoutMs: number): Promise<number> {
 /** Warnings and errors (pino levels 40 and up). */
 export function complaints(lines: LogLine[]): LogLine[] {
   return lines.filter((l) => l.level >= 40);
+}
+
+export interface DaemonChild extends Daemon {
+  /** `kill -9` of the daemon (its whole process group): no stop code runs, sockets close as the kernel drops them. */
+  crash(): Promise<void>;
+}
+
+/**
+ * The daemon from the sources (`node --import tsx src/main.ts start`, as the kill -9 test runs it), on a
+ * configuration written to `dir` (JSON is YAML), in its own process group so that a crash kills it all.
+ */
+export function startDaemonChild(dir: string, name: string, config: object): DaemonChild {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, JSON.stringify(config));
+  const daemon = runDaemon(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start', '--config', file], {
+    LOG_LEVEL: 'warn',
+  });
+  return {
+    ...daemon,
+    async crash() {
+      if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) return;
+      process.kill(-daemon.child.pid!, 'SIGKILL');
+      const { signal } = await daemon.exit;
+      if (signal !== 'SIGKILL') throw new Error(`the daemon ended by ${signal ?? 'exit'}, not SIGKILL`);
+    },
+  };
 }

@@ -1,6 +1,6 @@
-// Helpers for the inbound (MO) tests: a gateway with a short code and the simulator bound, a restart on the
-// same Redis prefix and simulator port (the "daemon killed between parts" case), the MO events of the event
-// stream, the submits to one number, and a local webhook receiver that can be told to fail.
+// Helpers for the inbound (MO) tests: a gateway with a short code and the simulator bound, the MO events of
+// the event stream, the submits to one number, and a local webhook receiver that can be told to fail or to
+// hold its answers.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeShortMessage } from '../../src/codec/index.js';
@@ -42,21 +42,6 @@ export async function startMoGateway(
   const gw = await startTestGateway(redis, input);
   await waitForBound(gw);
   return gw;
-}
-
-/** A second gateway on the same Redis prefix and simulator port as `previous` (which must be stopped). */
-export async function restartMoGateway(
-  redis: TestRedis,
-  previous: TestGateway,
-  overrides: Parameters<typeof startMoGateway>[1] = {},
-): Promise<TestGateway> {
-  const port = previous.simulatorPort;
-  return startMoGateway(redis, {
-    redis: { url: redis.url, keyPrefix: previous.gateway.config.redis.keyPrefix },
-    simulator: { enabled: true, listen: `127.0.0.1:${port}`, receiptDelayMs: 50 },
-    operator: { port },
-    ...overrides,
-  });
 }
 
 export async function waitForBound(gw: TestGateway): Promise<void> {
@@ -116,12 +101,15 @@ export interface WebhookReceiver {
   requests: ReceivedRequest[];
   /** Answer 500 to the next `n` requests (they are still recorded). */
   failNext(n: number): void;
+  /** While on, requests are recorded and never answered (the sender's attempt stays in flight). */
+  hold(on: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   let failures = 0;
+  let holding = false;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -131,6 +119,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         headers: request.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       });
+      if (holding) return;
       if (failures > 0) {
         failures -= 1;
         response.writeHead(500).end('try again');
@@ -146,6 +135,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     requests,
     failNext(n) {
       failures = n;
+    },
+    hold(on) {
+      holding = on;
     },
     close: () =>
       new Promise<void>((resolve) => {

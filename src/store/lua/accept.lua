@@ -1,6 +1,7 @@
 -- accept: record a batch of submit_sm_resp with status 0, one part each: the part's SMSC id, its index
 -- entries for receipts, and, when every part of a message is accepted, `delivered` (then `confirmed` at
--- once when every receipt already came) and the acknowledgement of its stream entry.
+-- once when every receipt already came) and the acknowledgement of its stream entry (also when a failed
+-- receipt ended the message before its last part was accepted).
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] consumer group ; ARGV[4] record retention s
 -- KEYS[1] the shard's notification stream (webhook notifier)
 -- Per part, 6 + n key indexes into KEYS (every distinct key is passed once): record, account events
@@ -48,6 +49,9 @@ while ai <= #ARGV do
       if entry ~= "" then redis.call("XACK", stream, group, entry) end
     else
       redis.call("HSET", rec, unpack(fields))
+      -- Every part is on the SMSC but a failed receipt for one of them already ended the message in error:
+      -- nothing is left to send, so the entry is acknowledged now rather than reclaimed after the lease.
+      if accepted >= k.segments and FINAL[state] and entry ~= "" then redis.call("XACK", stream, group, entry) end
     end
   end
   out[#out + 1] = state or ""

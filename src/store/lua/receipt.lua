@@ -4,7 +4,9 @@
 -- KEYS[1] the shard's notification stream (webhook notifier)
 -- Per receipt, 5 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures, receipt deadline set
 -- Per receipt, 4 ARGV: part number, stat (DELIVRD, UNDELIV, ...), err ("" = none), "final" | "interim"
--- Returns per receipt 2 values: result ("applied" | "duplicate" | "missing"), state after.
+-- Returns per receipt 2 values: result ("settled": applied, and it moved the message to its final state |
+--   "applied" | "duplicate" | "missing"), state after. Only "settled" is reported to the final-state hook: a
+--   later part's receipt for a message already in error is applied too, and must not count it twice.
 local now = tonumber(ARGV[1])
 local maxlen = tonumber(ARGV[2])
 local out = {}
@@ -48,7 +50,7 @@ while ai <= #ARGV do
           changed = true
         end
       end
-      if not changed then redis.call("HSET", rec, unpack(fields)) end
+      if changed then result = "settled" else redis.call("HSET", rec, unpack(fields)) end
     end
   end
   out[#out + 1] = result

@@ -4,7 +4,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../../src/api/webhooks.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { waitFor, type TestGateway } from '../../helpers/gateway.js';
-import { SHORT_CODE, startMoGateway, startWebhookReceiver, type WebhookReceiver } from '../../helpers/mo.js';
+import {
+  SHORT_CODE,
+  startMoGateway,
+  startWebhookReceiver,
+  submitText,
+  submitsTo,
+  type WebhookReceiver,
+} from '../../helpers/mo.js';
 
 let redis: TestRedis;
 const cleanup: Array<() => Promise<void>> = [];
@@ -94,6 +101,58 @@ describe('opt-outs on the outbound path', () => {
       0,
     );
   });
+});
+
+describe('opt-outs and the queued backlog', () => {
+  // take.lua reads the opt-out list for every message it claims, queued as well as scheduled: a backlog
+  // already in the operator's stream (state `queued`, behind a slow send window) is checked again when the
+  // worker takes it, so a number that opts out meanwhile gets none of it.
+  it('a number that opts out (STOP, or the API) while marketing to it is queued gets none of it: OPTED_OUT', async () => {
+    const viaStop = '+33612345671';
+    const viaApi = '+33612345672';
+    const other = '+33612345673';
+    // One bind, window 1: the worker holds at most two messages; every submit_sm_resp takes 1.5 s.
+    const gw = await startMoGateway(redis, { operator: { window: 1 } });
+    cleanup.push(() => gw.stop());
+    const sim = gw.gateway.simulator!;
+    sim.setScenarios([{ name: 'slowResponse', delayMs: 1500 }]);
+    const send = async (body: Record<string, unknown>) =>
+      String((await gw.request('POST', '/v1/messages', body)).json.id);
+    const state = async (id: string) => String((await gw.request('GET', `/v1/messages/${id}`)).json.state);
+    // Two transactional messages fill the worker; what comes after waits in the stream, `queued`.
+    const heads = [
+      await send(marketing({ to: other, class: 'transactional', text: 'head 1' })),
+      await send(marketing({ to: other, class: 'transactional', text: 'head 2' })),
+    ];
+    await waitFor(async () =>
+      (await Promise.all(heads.map(state))).every((s) => s === 'sending') ? true : undefined,
+    );
+    const backlog = [];
+    for (const to of [viaStop, viaApi])
+      for (let i = 0; i < 3; i++) backlog.push(await send(marketing({ to })));
+    // The positive marker: marketing to another number, behind them in the same lane, read after them.
+    const marker = await send(marketing({ to: other, text: 'Promo marker STOP au 36180' }));
+    await sim.injectMo({ from: viaStop.slice(1), to: SHORT_CODE, text: 'STOP' });
+    expect((await gw.request('PUT', `/v1/optouts/${encodeURIComponent(viaApi)}`)).status).toBeLessThan(300);
+    await waitFor(async () =>
+      (await gw.request('GET', `/v1/optouts/${encodeURIComponent(viaStop)}`)).status === 200
+        ? true
+        : undefined,
+    );
+    // Both opt-outs are in before the worker took any of the backlog.
+    expect(await Promise.all(backlog.map(state))).toEqual(backlog.map(() => 'queued'));
+    sim.setScenarios([]);
+
+    expect((await finalState(gw, marker)).state).toBe('confirmed');
+    for (const id of backlog) {
+      const view = await finalState(gw, id);
+      expect(view.error).toMatchObject({ stage: 'policy', code: 'OPTED_OUT' });
+      expect((view.history as Array<{ state: string }>).map((h) => h.state)).not.toContain('sending');
+    }
+    // Only the STOP confirmation went to the number that sent STOP; nothing at all to the other.
+    expect(submitsTo(gw, viaStop).filter((s) => submitText(s).startsWith('Promo'))).toHaveLength(0);
+    expect(submitsTo(gw, viaApi)).toHaveLength(0);
+  }, 30_000);
 });
 
 describe('state webhooks', () => {

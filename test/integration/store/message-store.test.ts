@@ -236,6 +236,65 @@ describe('message store', () => {
   });
 });
 
+describe('message store, receipts of a multi-part message', () => {
+  // receipt.lua: "error as soon as one part fails". A failed receipt can come for part 1 while parts 2 and 3
+  // are still `sending` (no submit_sm_resp yet): the message must end `error` then, not wait for the others.
+  async function threeParts(t: ReturnType<typeof setup>) {
+    const { id } = await t.queue.enqueue(t.message({ text: 'x'.repeat(400), campaignId: 'c3' }));
+    const [entry] = await readEntries(t.keys, 1);
+    await t.store.take([entry!], { transactionalHonoursOptOut: false });
+    const accept = (part: number) =>
+      t.store.acceptPart({
+        ref: entry!.ref,
+        entry: entry!,
+        part,
+        operatorId: 'op',
+        smscId: `${id}-${part}`,
+        format: 'string',
+        receiptTimeoutMs: 3_600_000,
+        indexTtlSeconds: 3600,
+      });
+    const receipt = (part: number, stat: string, err = '') =>
+      t.store.applyReceipt({ operatorId: 'op', smscId: `${id}-${part}`, format: 'string', stat, err });
+    return { id, accept, receipt };
+  }
+
+  it('ends error at a failed receipt for one part while the other parts are still sending', async () => {
+    const t = setup();
+    const { id, accept, receipt } = await threeParts(t);
+    expect(await accept(1)).toMatchObject({ state: 'sending', settled: false, accepted: 1 });
+    expect(await receipt(1, 'UNDELIV', '001')).toBe('applied');
+    const view = (await t.store.get(id))!;
+    expect(view.state).toBe('error');
+    expect(view.error).toMatchObject({ stage: 'receipt', code: 'UNDELIV' });
+    expect(t.finals).toEqual([
+      { id, account: 'acme', campaignId: 'c3', state: 'error', errorStage: 'receipt', code: 'UNDELIV' },
+    ]);
+    // The parts accepted afterwards, and a DELIVRD for one of them, change nothing: error is final.
+    expect((await accept(2)).state).toBe('error');
+    expect((await accept(3)).state).toBe('error');
+    expect(await receipt(2, 'DELIVRD')).toBe('applied');
+    expect((await t.store.get(id))!.state).toBe('error');
+    expect(t.finals, JSON.stringify(t.finals)).toHaveLength(1);
+    const figures = await t.store.figures('acme', 'c3');
+    expect(figures).toMatchObject({ deliveryErrors: 1, confirmed: 0, errorsByCode: { UNDELIV: 1 } });
+  });
+
+  it('confirms only when every part is DELIVRD, whatever the order of receipts and acceptances', async () => {
+    const t = setup();
+    const { id, accept, receipt } = await threeParts(t);
+    await accept(2);
+    expect(await receipt(2, 'DELIVRD')).toBe('applied');
+    await accept(1);
+    expect(await receipt(1, 'DELIVRD')).toBe('applied');
+    expect((await t.store.get(id))!.state).toBe('sending');
+    expect((await accept(3)).state).toBe('delivered');
+    expect(await receipt(3, 'DELIVRD')).toBe('applied');
+    expect((await t.store.get(id))!.state).toBe('confirmed');
+    expect(t.finals.map((f) => f.state)).toEqual(['confirmed']);
+  });
+});
+
 describe('message store, through the whole gateway', () => {
   it("tells a message's callbackUrl of each state change, and queues no notification for the others", async () => {
     const { startTestGateway, waitFor } = await import('../../helpers/gateway.js');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isDeliveryReceipt, parseReceipt } from '../../../src/dlr/index.js';
+import { isDeliveryReceipt, normaliseStat, parseReceipt } from '../../../src/dlr/index.js';
 import { smscIdForms } from '../../../src/store/index.js';
-import { cstringTlv, TlvTag, uint8Tlv } from '../../../src/smpp/index.js';
+import { cstringTlv, TlvTag, uint8Tlv, type Tlv } from '../../../src/smpp/index.js';
 
 const text = (s: string) => ({ shortMessage: Buffer.from(s, 'latin1'), tlvs: [] });
 
@@ -64,9 +64,82 @@ describe('receipt parsing', () => {
   it('recognises receipts by esm_class message type (§5.2.12)', () => {
     expect(isDeliveryReceipt(0x04)).toBe(true);
     expect(isDeliveryReceipt(0x44)).toBe(true);
+    expect(isDeliveryReceipt(0x08)).toBe(true); // SME delivery acknowledgement
+    expect(isDeliveryReceipt(0x10)).toBe(true); // SME manual/user acknowledgement
     expect(isDeliveryReceipt(0x20)).toBe(true);
+    expect(isDeliveryReceipt(0x18)).toBe(false); // two type bits: no such type
     expect(isDeliveryReceipt(0x00)).toBe(false);
     expect(isDeliveryReceipt(0x40)).toBe(false);
+  });
+});
+
+// Cases found by the mutation run (npm run test:mutation): each kills mutants of src/dlr/receipt.ts that
+// the tests above let live.
+describe('receipt parsing, the edges', () => {
+  const networkError = (code: number, length = 3): Tlv => {
+    const value = Buffer.alloc(length);
+    if (length === 3) value.writeUInt16BE(code, 1);
+    return { tag: TlvTag.network_error_code, value };
+  };
+
+  it('reads stat words with spaces around them and in any case', () => {
+    expect(normaliseStat(' delivrd ')).toBe('DELIVRD');
+    expect(normaliseStat('Failed')).toBe('UNDELIV');
+    expect(normaliseStat('nope')).toBeUndefined();
+  });
+
+  it('reads message_payload when short_message is empty, short_message when both are there', () => {
+    const payload = { tag: TlvTag.message_payload, value: Buffer.from('id:P1 stat:DELIVRD', 'latin1') };
+    expect(parseReceipt({ shortMessage: Buffer.alloc(0), tlvs: [payload] })?.messageId).toBe('P1');
+    expect(parseReceipt({ shortMessage: Buffer.from('id:S1 stat:EXPIRED'), tlvs: [payload] })).toMatchObject({
+      messageId: 'S1',
+      stat: 'EXPIRED',
+    });
+  });
+
+  it('trims receipted_message_id, and falls back to the text id when it is blank', () => {
+    const body = Buffer.from('id:T9 stat:DELIVRD');
+    expect(
+      parseReceipt({ shortMessage: body, tlvs: [cstringTlv(TlvTag.receipted_message_id, ' ab12 ')] })
+        ?.messageId,
+    ).toBe('ab12');
+    expect(
+      parseReceipt({ shortMessage: body, tlvs: [cstringTlv(TlvTag.receipted_message_id, '   ')] })?.messageId,
+    ).toBe('T9');
+  });
+
+  it('falls back to the text stat when message_state is a value SMPP does not define', () => {
+    const r = parseReceipt({
+      shortMessage: Buffer.from('id:1 stat:REJECTD'),
+      tlvs: [uint8Tlv(TlvTag.message_state, 99)],
+    });
+    expect(r?.stat).toBe('REJECTD');
+  });
+
+  it('takes err from network_error_code (3 octets) only when the text has none', () => {
+    const body = (s: string) => Buffer.from(s, 'latin1');
+    expect(parseReceipt({ shortMessage: body('id:1 stat:UNDELIV'), tlvs: [networkError(34)] })?.err).toBe(
+      '34',
+    );
+    expect(
+      parseReceipt({ shortMessage: body('id:1 stat:UNDELIV err:007'), tlvs: [networkError(34)] })?.err,
+    ).toBe('007');
+    expect(parseReceipt({ shortMessage: body('id:1 stat:UNDELIV'), tlvs: [networkError(34, 2)] })?.err).toBe(
+      '',
+    );
+  });
+
+  it('has no date or text fields when the receipt has none, and reads text from the start or across lines', () => {
+    expect(parseReceipt(text('id:1 stat:DELIVRD err:000'))).toEqual({
+      messageId: '1',
+      stat: 'DELIVRD',
+      err: '000',
+    });
+    expect(parseReceipt(text('id:1 stat:DELIVRD submit date:26112208 text:x'))).not.toHaveProperty(
+      'submitDate',
+    );
+    expect(parseReceipt(text('text:first id:2 stat:DELIVRD'))?.text).toBe('first id:2 stat:DELIVRD');
+    expect(parseReceipt(text('id:3 stat:DELIVRD text :two\nlines'))?.text).toBe('two\nlines');
   });
 });
 

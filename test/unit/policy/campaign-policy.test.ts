@@ -118,3 +118,84 @@ describe('CampaignPolicy', () => {
     ).toMatchObject({ action: 'defer' });
   });
 });
+
+// Cases found by the mutation run (npm run test:mutation): the enqueue-time reads (opt-out, frequency cap)
+// with and without their ports, transactional opt-outs, and refusals under a shifted clock.
+describe('CampaignPolicy at enqueue, the facts it reads', () => {
+  const capped = createPolicyRules(
+    buildConfig({ operators, accounts, policy: { frequencyCap: { maxPerRecipient: 2, windowDays: 30 } } }),
+  );
+  const noon = ms('2026-07-11T12:00:00+02:00');
+  function counts(n: number) {
+    const asked: number[] = [];
+    return {
+      asked,
+      count: async (_account: string, _to: string, windowMs: number) => (asked.push(windowMs), n),
+    };
+  }
+
+  it('reads the frequency count over the cap window, for marketing only, and refuses at the cap', async () => {
+    const full = counts(2);
+    const policy = new CampaignPolicy(capped, { frequency: full });
+    expect(await policy.atEnqueue({ account: 'acme', to: PARIS, class: 'marketing' }, noon)).toMatchObject({
+      action: 'refuse',
+      code: 'FREQUENCY_CAP',
+    });
+    expect(full.asked).toEqual([30 * 86_400_000]);
+    expect(await policy.atEnqueue({ account: 'acme', to: PARIS, class: 'transactional' }, noon)).toEqual({
+      action: 'send',
+      zone: 'Europe/Paris',
+    });
+    expect(full.asked).toHaveLength(1);
+    const room = new CampaignPolicy(capped, { frequency: counts(1) });
+    expect(await room.atEnqueue({ account: 'acme', to: PARIS, class: 'marketing' }, noon)).toEqual({
+      action: 'send',
+      zone: 'Europe/Paris',
+    });
+  });
+
+  it('without a frequency port or without a cap, the count is not read and marketing goes', async () => {
+    expect(
+      await new CampaignPolicy(capped).atEnqueue({ account: 'acme', to: PARIS, class: 'marketing' }, noon),
+    ).toEqual({ action: 'send', zone: 'Europe/Paris' });
+    const full = counts(99);
+    const uncapped = new CampaignPolicy(rules, { frequency: full });
+    expect(await uncapped.atEnqueue({ account: 'acme', to: PARIS, class: 'marketing' }, noon)).toEqual({
+      action: 'send',
+      zone: 'Europe/Paris',
+    });
+    expect(full.asked).toEqual([]);
+  });
+
+  it('without an opt-out port nobody is opted out; with transactionalHonoursOptOut transactional is read too', async () => {
+    expect(
+      await new CampaignPolicy(rules).atEnqueue({ account: 'acme', to: PARIS, class: 'marketing' }, noon),
+    ).toEqual({ action: 'send', zone: 'Europe/Paris' });
+    const strictRules = createPolicyRules(
+      buildConfig({ operators, accounts, policy: { transactionalHonoursOptOut: true } }),
+    );
+    const list = optOuts([PARIS]);
+    const policy = new CampaignPolicy(strictRules, { optOuts: list });
+    expect(
+      await policy.atEnqueue({ account: 'acme', to: PARIS, class: 'transactional' }, noon),
+    ).toMatchObject({
+      action: 'refuse',
+      code: 'OPTED_OUT',
+      nextAllowedAt: null,
+    });
+    expect(list.asked).toEqual([`acme ${PARIS}`]);
+  });
+
+  it('under a shifted clock, a refusal waiting cannot help keeps nextAllowedAt null', async () => {
+    const policy = new CampaignPolicy(rules, { optOuts: optOuts([PARIS]), shiftMs: 3_600_000 });
+    expect(await policy.atEnqueue({ account: 'acme', to: PARIS, class: 'marketing' }, noon)).toMatchObject({
+      action: 'refuse',
+      code: 'OPTED_OUT',
+      nextAllowedAt: null,
+    });
+    expect(policy.atSend({ account: 'acme', to: PARIS, class: 'transactional' }, noon)).toEqual({
+      action: 'send',
+      zone: 'Europe/Paris',
+    });
+  });
+});
