@@ -33,9 +33,11 @@ import os from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChart } from './lib/chart.js';
+import { pipelineSubmits } from './smpp-server.bench.js';
 import {
   Gateway,
   SENDER,
+  SMPP_PASSWORD,
   batchRequest,
   countBatch,
   messageJson,
@@ -830,15 +832,25 @@ async function ingress(dir: string, redis: RedisServer): Promise<void> {
         ...(await end(start, N, gateway, redis)),
       });
     }
-    const listening = await portInUse(smppServerPort);
-    emit({
-      figure: 'ingress',
-      ingress: 'smpp-server',
-      label: 'SMPP server (platforms bind as ESMEs)',
-      status: listening
-        ? 'listening; its workload is bench/smpp-server.bench.ts (3,900–5,700 submit_sm/s on one bind, window 100)'
-        : 'n/a: not built yet (nothing listens on smppServer.listen)',
-    });
+    {
+      // The SMPP server: one platform bind, WINDOW submit_sm outstanding, each answered once in Redis.
+      const start = await begin(gateway, redis);
+      const run = await pipelineSubmits(smppServerPort, N, WINDOW, {
+        systemId: 'bench',
+        password: SMPP_PASSWORD,
+      });
+      await settle(redis);
+      emit({
+        figure: 'ingress',
+        ingress: 'smpp-server',
+        label: `SMPP server, one platform bind, window ${WINDOW}, nothing draining`,
+        n: N,
+        accepted: run.accepted,
+        refused: run.refused,
+        acceptedPerS: Math.round((run.accepted * 1000) / run.ms),
+        ...(await end(start, N, gateway, redis)),
+      });
+    }
   } finally {
     await gateway.stop();
     await redis.flushAll();

@@ -34,6 +34,7 @@ export function pipelineSubmits(
   port: number,
   n: number,
   window: number,
+  credentials: { systemId: string; password: string } = { systemId: 'acme', password: 'bench' },
 ): Promise<{ accepted: number; refused: number; ms: number }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });
@@ -82,11 +83,7 @@ export function pipelineSubmits(
     socket.on('connect', () => {
       socket.write(
         encodePdu(
-          makePdu(
-            'bind_transmitter',
-            { systemId: 'acme', password: 'bench', interfaceVersion: 0x34 },
-            { sequenceNumber: 1 },
-          ),
+          makePdu('bind_transmitter', { ...credentials, interfaceVersion: 0x34 }, { sequenceNumber: 1 }),
         ),
       );
     });

@@ -7,6 +7,8 @@ import { Proc, cpuSeconds, freePort, memory, until } from './proc.js';
 
 export const API_KEY = 'bench-key';
 export const SENDER = 'ACME';
+/** The bench account's SMPP-server password (the platform workload binds with it). */
+export const SMPP_PASSWORD = 'benchpw';
 
 export interface GatewayOptions {
   dir: string;
@@ -43,6 +45,7 @@ export function gatewayConfig(o: GatewayOptions, httpPort: number): string {
     `    apiKeys: ['${API_KEY}']`,
     `    senders: [${SENDER}]`,
     '    tps: 1000000',
+    ...(o.smppServerPort !== undefined ? [`    smpp: { systemId: bench, password: ${SMPP_PASSWORD} }`] : []),
     'operators:',
     '  - id: sink',
     '    host: 127.0.0.1',
