@@ -36,8 +36,12 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await gw?.stop();
-  await set?.stop();
+  // The set's processes run detached: stop them even when the gateway's stop fails.
+  try {
+    await gw?.stop();
+  } finally {
+    await set?.stop();
+  }
 });
 
 async function readyz(): Promise<boolean> {
