@@ -8,6 +8,7 @@ import { CampaignStore } from './campaign-store.js';
 import { CreditStore } from './credit-store.js';
 import { writeRefusalOf, type WriteRefusal } from './errors.js';
 import { RedisKeys } from './keys.js';
+import { scripts } from './scripts.js';
 import { MessageStore, type MessageStoreOptions } from './message-store.js';
 import { MoStore } from './mo-store.js';
 import { OptOutStore } from './opt-out-store.js';
@@ -35,16 +36,15 @@ export class GatewayStore {
    * strand the messages on the others (a message id names its shard).
    */
   static async registerShards(redis: RedisClient, keyPrefix: string, configured: number): Promise<number> {
-    const key = new RedisKeys(keyPrefix).shardCount();
-    const before = Number((await redis.get(key)) ?? 0);
-    if (configured > before) await redis.set(key, String(configured));
-    return Math.max(before, configured);
+    // One script, so two daemons starting together with different counts cannot leave the smaller one.
+    const reply = await scripts.shardCount.run(redis, [new RedisKeys(keyPrefix).shardCount()], [configured]);
+    return Number(reply);
   }
 
   constructor(
     readonly redis: RedisClient,
     keyPrefix: string,
-    private readonly options: MessageStoreOptions & { shards?: number } = {},
+    options: MessageStoreOptions & { shards?: number } = {},
   ) {
     this.keys = new RedisKeys(keyPrefix, options.shards ?? 1);
     this.messages = new MessageStore(redis, this.keys, options);
@@ -91,13 +91,9 @@ export class GatewayStore {
     try {
       await this.redis.set(this.keys.writeProbe(instance), String(Date.now()), 'PX', ttlMs);
       // With redis.waitReplicas, writes are refused until the replicas are back: the probe asks them too.
-      const wanted = this.options.waitReplicas ?? 0;
-      if (wanted > 0) {
-        const got = Number(await this.redis.call('WAIT', wanted, this.options.waitTimeoutMs ?? 500));
-        if (got < wanted) {
-          this.refusal = 'NOTREPLICATED';
-          return false;
-        }
+      if ((await this.messages.replicasAcknowledged()) < this.messages.replicasWanted) {
+        this.refusal = 'NOTREPLICATED';
+        return false;
       }
       this.refusal = undefined;
       return true;

@@ -424,8 +424,23 @@ export class MessageStore {
    * every message written before it, so concurrent writes share it (autopipelining sends them together).
    */
   private async awaitReplicas(): Promise<void> {
-    const got = Number(await this.redis.call('WAIT', this.waitReplicas, this.waitTimeoutMs));
+    const got = await this.replicasAcknowledged();
     if (got < this.waitReplicas) throw new ReplicationError(this.waitReplicas, got, this.waitTimeoutMs);
+  }
+
+  /**
+   * How many replicas acknowledged this connection's writes so far, asked as `redis.waitReplicas` says
+   * (Infinity when it is 0: nothing is waited for). The write probe asks it too, so a refusal clears only
+   * once the replicas are back.
+   */
+  async replicasAcknowledged(): Promise<number> {
+    if (this.waitReplicas === 0) return Number.POSITIVE_INFINITY;
+    return Number(await this.redis.call('WAIT', this.waitReplicas, this.waitTimeoutMs));
+  }
+
+  /** `redis.waitReplicas`: how many replicas a write of new messages waits for (0: none). */
+  get replicasWanted(): number {
+    return this.waitReplicas;
   }
 
   /**

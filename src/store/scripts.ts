@@ -49,6 +49,7 @@ export const scripts = {
   moveDue: LuaScript.load('move-due'),
   creditAdd: LuaScript.load('credit-add'),
   trim: LuaScript.load('trim'),
+  shardCount: LuaScript.load('shard-count'),
   ingressSettle: LuaScript.load('ingress-settle'),
   tokenBucket: LuaScript.load('token-bucket'),
   lease: LuaScript.load('lease'),
