@@ -58,18 +58,6 @@ export class StreamConsumer {
   }
 
   /**
-   * New entries, the first streams first: without blocking from each stream in order, and only when all
-   * are empty, blocking up to `blockMs` on all of them.
-   */
-  async read(streams: readonly string[], count: number, blockMs: number): Promise<StreamEntry[]> {
-    return this.readByPriority(
-      streams.map((stream) => [stream]),
-      count,
-      blockMs,
-    );
-  }
-
-  /**
    * New entries by priority, the streams of one group alike (the shards of a lane): the first group with
    * entries is read, each of its streams up to its share of `count`; when none has any, all are read,
    * blocking up to `blockMs`.

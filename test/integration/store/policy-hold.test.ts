@@ -51,7 +51,7 @@ async function readLane(keys: RedisKeys, lane: Lane, count = 10): Promise<HeldEn
   const consumer = new StreamConsumer(redis.client, CONSUMER_GROUP, 'test-consumer');
   await consumer.connect();
   await consumer.ensureGroup([stream], '0');
-  const entries = await consumer.read([stream], count, 100);
+  const entries = await consumer.readByPriority([[stream]], count, 100);
   consumer.disconnect();
   return entries.map((e) => ({ stream: e.stream, entryId: e.id, ref: decodeRef(e.fields.r ?? '') }));
 }
