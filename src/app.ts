@@ -22,6 +22,7 @@ import {
 } from './queue/index.js';
 import {
   GatewayStore,
+  EventRelay,
   ManagedRedis,
   RedisConnection,
   type BindLeaseOptions,
@@ -75,6 +76,7 @@ export class Gateway {
   private readonly bindManagers = new Map<string, BindManager>();
   private readonly workers = new Map<string, OperatorWorker>();
   private scheduler: Scheduler | undefined;
+  private eventRelay: EventRelay | undefined;
   private correlator: ReceiptCorrelator | undefined;
   private webhooks: WebhookSender | undefined;
   private notifier: StateNotifier | undefined;
@@ -267,6 +269,15 @@ export class Gateway {
       );
       this.scheduler.start();
       this.correlator.start();
+      if (store.keys.cluster) {
+        // On a Cluster the state events wait on their shards for the relay to the accounts' streams.
+        this.eventRelay = new EventRelay(store.redis, store.keys, {
+          holder: this.instanceId,
+          maxLen: store.messages.eventsMaxLen,
+          logger,
+        });
+        this.eventRelay.start();
+      }
 
       if (config.smppServer) await this.startSmppServer(store, queue, selectOperator);
 
@@ -523,6 +534,7 @@ export class Gateway {
     clearInterval(this.writeProbe);
     const loops = Promise.all([
       this.scheduler?.stop(),
+      this.eventRelay?.stop(),
       this.correlator?.stop(),
       this.inbound?.stop(),
       this.notifier?.stop(),

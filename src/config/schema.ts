@@ -156,7 +156,8 @@ export const redisSchema = z
     waitTimeoutMs: int(1, 60_000).default(500),
     // Each operator's queue, its messages' records and their indexes are spread over this many hash tags
     // (docs/scaling.md). The count only grows: a Redis keeps the most it was given, since ids name their shard.
-    shards: int(1, 32).default(1),
+    // Default 1 on one server, 16 on a Cluster (spread evenly over the primaries' slots).
+    shards: int(1, 32).optional(),
   })
   .superRefine((r, ctx) => {
     const shapes = [r.url && 'url', r.cluster && 'cluster', r.sentinel && 'sentinel'].filter(Boolean);
@@ -167,18 +168,6 @@ export const redisSchema = z
         message: `give one of url, cluster and sentinel, not ${shapes.join(' and ')}`,
       });
     }
-    if (r.cluster) {
-      // The connection works (src/store/connect.ts), the sharded layout exists, but the message scripts
-      // still touch per-account keys (events, figures, credit, opt-outs, caps, clientRef) outside their
-      // shard's hash tag: on a Cluster they would fail CROSSSLOT. Refused up front rather than at the first
-      // message (docs/scaling.md#redis-cluster).
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cluster'],
-        message:
-          'Redis Cluster is not supported by this version yet (docs/scaling.md#redis-cluster); use url or sentinel',
-      });
-    }
     if (r.cluster && r.waitReplicas > 0) {
       ctx.addIssue({
         code: 'custom',
@@ -187,7 +176,8 @@ export const redisSchema = z
           'not supported with cluster: WAIT counts the writes of one connection, and a Cluster client spreads them over its primaries',
       });
     }
-  });
+  })
+  .transform(({ shards, ...r }) => ({ ...r, shards: shards ?? (r.cluster ? 16 : 1) }));
 
 export const httpSchema = z.strictObject({
   listen: listenField('127.0.0.1:8080'),
@@ -654,6 +644,19 @@ export const configSchema = z
     mo: moSchema.prefault({}),
     webhooks: webhooksSchema.prefault({}),
     admin: adminSchema.prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.redis.cluster) return;
+    c.accounts.forEach((account, i) => {
+      if (account.credits === undefined) return;
+      // The balance is charged in the same script that writes the message, which a Cluster cannot run
+      // with the balance on another slot (docs/scaling.md#redis-cluster).
+      ctx.addIssue({
+        code: 'custom',
+        path: ['accounts', i, 'credits'],
+        message: 'credit limits are not supported with redis.cluster yet (docs/scaling.md#redis-cluster)',
+      });
+    });
   })
   .transform(({ routes, ...rest }) => {
     // Omitted routes: everything goes to the first operator (the common single-operator setup).

@@ -1,6 +1,7 @@
 // One handle on everything the gateway keeps in Redis, built once by the composition root and handed to
 // each module as the part it needs (messages, opt-outs, MO, webhooks, buckets, leases, and the SMPP server's
 // binds, gathered parts, outbox and message lookups).
+import { Cluster } from 'ioredis';
 import type { RedisClient } from './connect.js';
 import { IngressStore } from './ingress-store.js';
 import { RedisBindLeases, type BindLeaseOptions } from './bind-leases.js';
@@ -46,7 +47,7 @@ export class GatewayStore {
     keyPrefix: string,
     options: MessageStoreOptions & { shards?: number } = {},
   ) {
-    this.keys = new RedisKeys(keyPrefix, options.shards ?? 1);
+    this.keys = new RedisKeys(keyPrefix, options.shards ?? 1, { cluster: redis instanceof Cluster });
     this.messages = new MessageStore(redis, this.keys, options);
     this.optOuts = new OptOutStore(redis, this.keys);
     this.mo = new MoStore(redis, this.keys, this.messages.eventsMaxLen);

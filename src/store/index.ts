@@ -17,7 +17,17 @@ export {
   type RedisServerReport,
 } from './connect.js';
 export { RedisSetupError, writeRefusalOf, type RedisErrorCode, type WriteRefusal } from './errors.js';
-export { RedisKeys, LANES, CONSUMER_GROUP, MAX_SHARDS, shardOfId, type Lane } from './keys.js';
+export {
+  RedisKeys,
+  LANES,
+  CONSUMER_GROUP,
+  MAX_SHARDS,
+  shardOfId,
+  clusterSlot,
+  clusterShardTag,
+  type Lane,
+} from './keys.js';
+export { EventRelay, type EventRelayOptions } from './event-relay.js';
 export { newMessageId, isMessageId } from './ids.js';
 export * from './message.js';
 export {

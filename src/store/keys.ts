@@ -31,6 +31,48 @@ function spread(seed: string): number {
   return h >>> 0;
 }
 
+/** CRC16-XMODEM, what Redis Cluster hashes a key (or its `{tag}`) with: slot = crc16 mod 16384. */
+export function clusterSlot(tag: string): number {
+  const bytes = Buffer.from(tag, 'utf8');
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}
+
+const SLOTS = 16384;
+const clusterTags = new Map<number, string>();
+
+/**
+ * The hash tag of shard n on a Redis Cluster. `{s<n>}` would leave the spread of the shards over the
+ * primaries to chance (16 of them can fall 8/5/3 on three primaries); instead shard n's tag is the first
+ * `s<n>.<k>` whose slot falls in the middle of bucket bitreverse5(n) of 32 equal slot ranges. The first S
+ * shards of any power of two S then sit at evenly spaced slots, so a cluster whose primaries hold equal
+ * slot ranges gets an equal share of them (16 shards on 3 primaries: 6/5/5). It depends on n alone: a
+ * shard keeps its tag when the count grows.
+ */
+export function clusterShardTag(n: number): string {
+  let tag = clusterTags.get(n);
+  if (tag !== undefined) return tag;
+  let reversed = 0;
+  for (let bit = 0; bit < 5; bit++) if (n & (1 << bit)) reversed |= 1 << (4 - bit);
+  const width = SLOTS / 32;
+  const low = reversed * width + width / 4;
+  const high = reversed * width + (3 * width) / 4;
+  for (let k = 0; ; k++) {
+    const candidate = `s${n}.${k}`;
+    const slot = clusterSlot(candidate);
+    if (slot >= low && slot < high) {
+      tag = candidate;
+      break;
+    }
+  }
+  clusterTags.set(n, tag);
+  return tag;
+}
+
 export function shardDigit(shard: number): string {
   return SHARD_DIGITS[shard] ?? '0';
 }
@@ -44,14 +86,27 @@ export class RedisKeys {
    * `shards`: how many shards the readers visit (the most ever configured on this Redis: see
    * GatewayStore.registerShards) and new messages are spread over.
    */
+  /**
+   * On a Redis Cluster (`cluster`), every script's keys share one slot: the shards' tags are spread over
+   * the slots (clusterShardTag), and what a message script writes for its account (events, figures,
+   * clientRef) is kept per shard beside the message: events relayed to the account's stream, figures
+   * summed when read. On one server the account keys stay one key each.
+   */
+  readonly cluster: boolean;
+  /** The shards an account's figures are kept on (summed when read): every shard on a Cluster, else one key. */
+  readonly figureShards: readonly number[];
+
   constructor(
     readonly prefix: string,
     readonly shards = 1,
+    options: { cluster?: boolean } = {},
   ) {
     if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
       throw new RangeError(`shards: expected an integer from 1 to ${MAX_SHARDS}, got ${shards}`);
     }
     this.shardList = Array.from({ length: shards }, (_, i) => i);
+    this.cluster = options.cluster ?? false;
+    this.figureShards = this.cluster ? this.shardList : [0];
   }
 
   /**
@@ -71,7 +126,7 @@ export class RedisKeys {
   }
 
   private shard(n: number): string {
-    return `${this.prefix}:{s${n}}`;
+    return this.cluster ? `${this.prefix}:{${clusterShardTag(n)}}` : `${this.prefix}:{s${n}}`;
   }
 
   private op(operatorId: string): string {
@@ -141,18 +196,27 @@ export class RedisKeys {
     return `${this.prefix}:instances`;
   }
 
-  /** Figures (SPEC §3 campaign statistics) of an account, kept by the state scripts. */
-  accountFigures(accountId: string): string {
+  /**
+   * Figures (SPEC §3 campaign statistics) of an account, kept by the state scripts: one key, or on a
+   * Cluster one per shard (`figureShards`), summed when read.
+   */
+  accountFigures(accountId: string, shard = 0): string {
+    if (this.cluster) return `${this.shard(shard)}:figures:account:${accountId}`;
     return `${this.prefix}:figures:account:${accountId}`;
   }
 
-  /** Figures of one campaign of an account. */
-  campaignFigures(accountId: string, campaignId: string): string {
+  /** Figures of one campaign of an account (per shard on a Cluster, like accountFigures). */
+  campaignFigures(accountId: string, campaignId: string, shard = 0): string {
+    if (this.cluster) return `${this.shard(shard)}:figures:campaign:${accountId}:${campaignId}`;
     return `${this.prefix}:figures:campaign:${accountId}:${campaignId}`;
   }
 
-  /** Idempotency: an account's clientRef → the first message id, for 24 h. */
-  clientRef(accountId: string, clientRef: string): string {
+  /**
+   * Idempotency: an account's clientRef → the first message id, for 24 h. On a Cluster it sits on the
+   * shard the clientRef itself picks (pickShard(account + clientRef)), with the message it names.
+   */
+  clientRef(accountId: string, clientRef: string, shard = 0): string {
+    if (this.cluster) return `${this.shard(shard)}:clientref:${accountId}:${clientRef}`;
     return `${this.prefix}:acct:${accountId}:clientref:${clientRef}`;
   }
 
@@ -164,6 +228,32 @@ export class RedisKeys {
   /** An account's own event stream: its messages' state changes and its MO (SPEC §4). */
   events(accountId: string): string {
     return `${this.prefix}:events:${accountId}`;
+  }
+
+  /**
+   * Where the message scripts write a state change's event: the account's stream itself, or on a Cluster
+   * the shard's own event stream (every account's), which the EventRelay copies to the accounts' streams.
+   */
+  stateEvents(accountId: string, shard = 0): string {
+    return this.cluster ? this.shardEvents(shard) : this.events(accountId);
+  }
+
+  /** A shard's own event stream on a Cluster (every account's events, each naming its account). */
+  shardEvents(shard: number): string {
+    return `${this.shard(shard)}:events`;
+  }
+
+  /**
+   * The relay's cursor beside an account's stream (same slot: its tag is the stream's whole name): per
+   * shard, the last shard event copied, so a relay repeated after a crash copies nothing twice.
+   */
+  relayCursor(accountId: string): string {
+    return `{${this.events(accountId)}}:relayed`;
+  }
+
+  /** Which instance relays a shard's events now (a lease, so one instance does it at a time). */
+  relayLease(shard: number): string {
+    return `${this.shard(shard)}:events:relay`;
   }
 
   /** MO to a number no account owns (no short code configured): for the operators, not for any account. */
@@ -238,6 +328,7 @@ export class RedisKeys {
 
   /** A pre-allocated message id already written (a pre-split message's), so a second write is a duplicate. */
   preallocatedId(accountId: string, id: string): string {
+    if (this.cluster) return `${this.shard(shardOfId(id))}:preid:${accountId}:${id}`;
     return `${this.prefix}:acct:${accountId}:preid:${id}`;
   }
 

@@ -306,13 +306,23 @@ export class MessageStore {
 
   /** The four keys every state change of a message touches: record, events, figures. */
   private contextKeys(ref: MessageRef): [string, string, string, string] {
-    const figA = this.keys.accountFigures(ref.account);
+    const shard = shardOfId(ref.id);
+    const figA = this.keys.accountFigures(ref.account, shard);
     return [
       this.keys.message(ref.id),
-      this.keys.events(ref.account),
+      this.keys.stateEvents(ref.account, shard),
       figA,
-      ref.campaignId ? this.keys.campaignFigures(ref.account, ref.campaignId) : figA,
+      ref.campaignId ? this.keys.campaignFigures(ref.account, ref.campaignId, shard) : figA,
     ];
+  }
+
+  /**
+   * The account's credit balance for a script that may give reserved credit back, or the record (never
+   * charged: nothing to give back) on a Cluster, where the balance sits on another slot; credit limits
+   * are refused with a Cluster by the configuration check.
+   */
+  private creditKey(ref: MessageRef, rec: string): string {
+    return this.keys.cluster ? rec : this.keys.credit(ref.account);
   }
 
   // ------------------------------------------------------------------ writes
@@ -359,7 +369,7 @@ export class MessageStore {
             ? this.keys.scheduled(r.meta.operator, shard)
             : rec;
       const cref = r.context.clientRef
-        ? this.keys.clientRef(ref.account, r.context.clientRef)
+        ? this.keys.clientRef(ref.account, r.context.clientRef, shard)
         : r.preallocated
           ? this.keys.preallocatedId(ref.account, ref.id)
           : rec;
@@ -389,6 +399,12 @@ export class MessageStore {
         r.credit ? r.credit.charge : '',
         r.credit ? r.credit.initial : '',
         r.credit?.threshold !== undefined ? r.credit.threshold : '',
+      );
+    }
+    if (this.keys.cluster && records.some((r) => r.credit)) {
+      // The configuration check refuses this; a caller that bypassed it must not charge on another slot.
+      throw new RangeError(
+        'credit limits are not supported on a Redis Cluster (docs/scaling.md#redis-cluster)',
       );
     }
     const reply = replyArray(await scripts.enqueue.run(this.redis, kt.keys, args));
@@ -494,20 +510,24 @@ export class MessageStore {
       options.frequencyCap ? options.frequencyCap.maxPerRecipient : '',
       options.frequencyCap ? options.frequencyCap.windowMs : 0,
     ];
+    const cluster = this.keys.cluster;
+    const optedOut = cluster ? await this.optedOutBeforeClaim(entries, options) : undefined;
     entries.forEach((e, i) => {
       const [rec] = this.contextKeys(e.ref);
       for (const key of this.contextKeys(e.ref)) args.push(kt.at(key));
       const to = options.holdMarketing ? undefined : items[i]!.to;
+      // On a Cluster the opt-out list and the frequency sets sit on other slots: the opt-outs were read
+      // just before (index 0: opted out, the record: not), and the cap is counted after the claim.
       args.push(
         kt.at(e.stream),
-        kt.at(this.keys.optOuts(e.ref.account)),
-        kt.at(this.keys.credit(e.ref.account)),
-        kt.at(to !== undefined ? this.keys.frequency(e.ref.account, to) : rec),
+        cluster ? (optedOut![i] ? 0 : kt.at(rec)) : kt.at(this.keys.optOuts(e.ref.account)),
+        kt.at(this.creditKey(e.ref, rec)),
+        kt.at(to !== undefined && !cluster ? this.keys.frequency(e.ref.account, to) : rec),
         e.entryId,
       );
     });
     const reply = replyArray(await scripts.take.run(this.redis, kt.keys, args));
-    return entries.map((e, i) => {
+    const results = entries.map((e, i) => {
       const status = str(reply[i * 6]) as TakeStatus;
       const m = str(reply[i * 6 + 2]);
       const accepted = str(reply[i * 6 + 4]);
@@ -529,8 +549,70 @@ export class MessageStore {
         ...(k ? { context: decodeContext(k) } : {}),
         attempts: Number(reply[i * 6 + 3] ?? 0),
         acceptedParts: accepted ? accepted.split(',').map(Number) : [],
-      };
+      } satisfies TakeResult as TakeResult;
     });
+    if (this.keys.cluster) await this.checkAfterClaim(entries, results, options, now);
+    return results;
+  }
+
+  /**
+   * On a Cluster, the opt-out list lives on another slot than the messages: read it (for the recipients
+   * of the records, all on this shard's slot) just before the claim, so an opted-out message is refused
+   * without ever being `sending`, as on one server.
+   */
+  private async optedOutBeforeClaim(
+    entries: readonly HeldEntry[],
+    options: Parameters<MessageStore['take']>[1],
+  ): Promise<boolean[]> {
+    const pipeline = this.redis.pipeline();
+    for (const e of entries) pipeline.hget(this.keys.message(e.ref.id), 'k');
+    const contexts = ((await pipeline.exec()) ?? []).map(([error, k]) => {
+      if (error) throw error;
+      return typeof k === 'string' ? decodeContext(k) : undefined;
+    });
+    const byAccount = new Map<string, number[]>();
+    contexts.forEach((context, i) => {
+      if (!context || (context.class !== 'marketing' && !options.transactionalHonoursOptOut)) return;
+      const account = entries[i]!.ref.account;
+      byAccount.set(account, [...(byAccount.get(account) ?? []), i]);
+    });
+    const optedOut = entries.map(() => false);
+    await Promise.all(
+      [...byAccount].map(async ([account, at]) => {
+        const listed = await this.redis.hmget(this.keys.optOuts(account), ...at.map((i) => contexts[i]!.to));
+        at.forEach((i, j) => (optedOut[i] = listed[j] !== null));
+      }),
+    );
+    return optedOut;
+  }
+
+  /**
+   * On a Cluster, the recipients' frequency sets live on other slots than the messages: take.lua claims
+   * without them, and here, before anything is sent, a claimed marketing message past the cap becomes
+   * `capped`, for the worker to refuse as it does on one server (from `sending` rather than `queued`:
+   * its events show the claim first).
+   */
+  private async checkAfterClaim(
+    entries: readonly HeldEntry[],
+    results: TakeResult[],
+    options: Parameters<MessageStore['take']>[1],
+    now: number,
+  ): Promise<void> {
+    const claimed = results.flatMap((r, i) => (r.status === 'send' && r.context ? [i] : []));
+    const cap = options.frequencyCap;
+    if (!cap || options.holdMarketing) return;
+    await Promise.all(
+      claimed.map(async (i) => {
+        const r = results[i]!;
+        if (r.status !== 'send' || r.context!.class !== 'marketing') return;
+        const counted = await scripts.frequencyCount.run(
+          this.redis,
+          [this.keys.frequency(entries[i]!.ref.account, r.context!.to)],
+          [now, cap.windowMs, cap.maxPerRecipient, entries[i]!.ref.id],
+        );
+        if (Number(counted) === 0) results[i] = { ...r, status: 'capped' };
+      }),
+    );
   }
 
   /** submit_sm_resp ok for one part; batched with the others of the same turn of the event loop. */
@@ -691,7 +773,7 @@ export class MessageStore {
         kt.at(this.keys.receiptDeadlines(shard)),
         kt.at(sched),
         kt.at(item.entry ? item.entry.stream : rec),
-        kt.at(this.keys.credit(item.ref.account)),
+        kt.at(this.creditKey(item.ref, rec)),
       );
       const member = item.schedule
         ? `${item.schedule.lane === 'transactional' ? 't' : 'm'}|${encodeRef(item.ref)}`
@@ -854,10 +936,22 @@ export class MessageStore {
 
   /** Account figures, or a campaign's when `campaignId` is given (SPEC §3 campaign statistics). */
   async figures(accountId: string, campaignId?: string): Promise<Figures> {
-    const key = campaignId
-      ? this.keys.campaignFigures(accountId, campaignId)
-      : this.keys.accountFigures(accountId);
-    return toFigures(await this.redis.hgetall(key));
+    const parts = await Promise.all(
+      this.keys.figureShards.map((shard) =>
+        this.redis.hgetall(
+          campaignId
+            ? this.keys.campaignFigures(accountId, campaignId, shard)
+            : this.keys.accountFigures(accountId, shard),
+        ),
+      ),
+    );
+    if (parts.length === 1) return toFigures(parts[0]!);
+    const sum: Record<string, string> = {};
+    for (const part of parts) {
+      for (const [field, value] of Object.entries(part))
+        sum[field] = String(Number(sum[field] ?? 0) + Number(value));
+    }
+    return toFigures(sum);
   }
 
   /** Marketing messages submitted to `to` for the account within the last `windowMs` (the frequency cap). */
@@ -888,6 +982,16 @@ export class MessageStore {
   /** A concatenation reference that rotates per destination (never shared by two live messages). */
   async nextReferences(destinations: readonly string[]): Promise<number[]> {
     if (destinations.length === 0) return [];
+    if (this.keys.cluster) {
+      // One key per destination, each on its own slot: a pipeline must stay on one slot there.
+      return Promise.all(
+        destinations.map(async (to) => {
+          const key = this.keys.concatReference(to);
+          const [value] = await Promise.all([this.redis.incr(key), this.redis.expire(key, 7 * 24 * 3600)]);
+          return value;
+        }),
+      );
+    }
     const pipeline = this.redis.pipeline();
     for (const to of destinations) {
       const key = this.keys.concatReference(to);

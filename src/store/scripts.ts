@@ -50,6 +50,8 @@ export const scripts = {
   creditAdd: LuaScript.load('credit-add'),
   trim: LuaScript.load('trim'),
   shardCount: LuaScript.load('shard-count'),
+  frequencyCount: LuaScript.load('frequency-count'),
+  eventRelay: LuaScript.load('event-relay'),
   ingressSettle: LuaScript.load('ingress-settle'),
   tokenBucket: LuaScript.load('token-bucket'),
   lease: LuaScript.load('lease'),

@@ -1,7 +1,22 @@
 // The one stream consumer of the gateway: a consumer group member that reads new entries (streams in
 // priority order), takes over entries another consumer left pending past the lease, keeps its own
 // entries from looking idle, and acknowledges them. The worker, the state notifier and the ingress use it.
+import { setTimeout as delay } from 'node:timers/promises';
+import { Cluster } from 'ioredis';
 import { closeNow, duplicateClient, type RedisClient } from './connect.js';
+
+/** How often a Cluster read of streams on several slots looks again while it would block. */
+const CLUSTER_POLL_MS = 25;
+
+/** What Redis Cluster hashes a key by: the first non-empty `{tag}`, else the whole name. */
+function hashTagOf(key: string): string {
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) return key.slice(open + 1, close);
+  }
+  return key;
+}
 
 export interface StreamEntry {
   stream: string;
@@ -86,7 +101,37 @@ export class StreamConsumer {
     return this.readOnce(streams, count, undefined, '0');
   }
 
+  /**
+   * One XREADGROUP where the streams share a slot. On a Cluster, streams on several slots (the shards, the
+   * accounts' ingress streams) are read one slot at a time, in parallel, without blocking: a blocking
+   * read holds its node's connection, so instead they are read again every CLUSTER_POLL_MS until `blockMs`.
+   */
   private async readOnce(
+    streams: readonly string[],
+    count: number,
+    blockMs: number | undefined,
+    from: '>' | '0',
+  ): Promise<StreamEntry[]> {
+    if (!(this.reader instanceof Cluster)) return this.readSlot(streams, count, blockMs, from);
+    const bySlot = new Map<string, string[]>();
+    for (const stream of streams) {
+      const tag = hashTagOf(stream);
+      bySlot.set(tag, [...(bySlot.get(tag) ?? []), stream]);
+    }
+    const groups = [...bySlot.values()];
+    if (groups.length === 1) return this.readSlot(groups[0]!, count, blockMs, from);
+    const readAll = async () =>
+      (await Promise.all(groups.map((group) => this.readSlot(group, count, undefined, from)))).flat();
+    const deadline = Date.now() + (blockMs ?? 0);
+    let entries = await readAll();
+    while (entries.length === 0 && blockMs !== undefined && Date.now() < deadline) {
+      await delay(Math.min(CLUSTER_POLL_MS, Math.max(1, deadline - Date.now())));
+      entries = await readAll();
+    }
+    return entries;
+  }
+
+  private async readSlot(
     streams: readonly string[],
     count: number,
     blockMs: number | undefined,

@@ -17,9 +17,9 @@ import {
   makePdu,
   type Pdu,
 } from '../../src/smpp/pdu/index.js';
-import { freePort, RedisKeys } from '../../src/store/index.js';
+import { freePort } from '../../src/store/index.js';
 import { waitFor } from '../helpers/gateway.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { testKeys, startTestRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import { heapMb, report, tally } from './helpers.js';
 import { PduFuzzer, type FuzzPdu } from './pdu-fuzzer.js';
 
@@ -265,7 +265,7 @@ describe('fault: random and mutated PDUs at a client session', () => {
       const heapAtEnd = await heapMb();
 
       // In Redis: each valid MO in the account's event stream (duplicates only from re-sends).
-      const entries = await redis.client.xrange(new RedisKeys(prefix).events('acme'), '-', '+');
+      const entries = await redis.client.xrange(testKeys(prefix).events('acme'), '-', '+');
       const stored = new Map<string, number>();
       for (const [, flat] of entries) {
         const fields: Record<string, string> = {};

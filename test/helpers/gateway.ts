@@ -4,7 +4,7 @@ import pino from 'pino';
 import { Gateway, type GatewayOptions } from '../../src/app.js';
 import { buildConfig, type ConfigInput } from '../../src/config/index.js';
 import { freePort } from '../../src/store/index.js';
-import { uniquePrefix, type TestRedis } from './redis.js';
+import { redisSection, uniquePrefix, type TestRedis } from './redis.js';
 
 export const TEST_API_KEY = 'test-key-acme';
 
@@ -44,7 +44,7 @@ export const OPEN_ALL_HOURS: NonNullable<ConfigInput['policy']> = {
 };
 
 export async function startTestGateway(
-  redis: Pick<TestRedis, 'url'>,
+  redis: Pick<TestRedis, 'url' | 'cluster'>,
   overrides: Overrides = {},
   /** `logger`: where the gateway logs (default: nowhere, unless TEST_LOG_LEVEL is set). */
   options: GatewayOptions = {},
@@ -55,7 +55,7 @@ export async function startTestGateway(
     log: { level: 'warn' },
     // TEST_REDIS_SHARDS=4 runs every gateway test on a sharded layout (docs/scaling.md).
     redis: {
-      url: redis.url,
+      ...redisSection(redis),
       keyPrefix: uniquePrefix('gw'),
       shards: Number(process.env.TEST_REDIS_SHARDS ?? 1),
     },

@@ -9,6 +9,7 @@ import { OptOutStore, RedisKeys } from '../../src/store/index.js';
 import type { RecordedSubmit } from '../../src/simulator/index.js';
 import { startTestGateway, TEST_API_KEY, waitFor, type TestGateway } from './gateway.js';
 import type { TestRedis } from './redis.js';
+import { testKeys } from './redis.js';
 
 export const SHORT_CODE = '36180';
 
@@ -53,7 +54,7 @@ export async function waitForBound(gw: TestGateway): Promise<void> {
 }
 
 export function keysOf(gw: TestGateway): RedisKeys {
-  return new RedisKeys(gw.gateway.config.redis.keyPrefix);
+  return testKeys(gw.gateway.config.redis.keyPrefix);
 }
 
 /** The gateway's opt-out list, read and written through the store as the gateway does. */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ManagedRedis, freePort } from '../../src/store/index.js';
+import { clientPool, waitUntil } from './redis-nodes.js';
 
 export const SENTINEL_NAME = 'gwprimary';
 
@@ -39,15 +40,6 @@ const DATA_ARGS = [
   '0',
 ];
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 export async function startTestSentinelSet(): Promise<TestSentinelSet> {
   const root = mkdtempSync(join(tmpdir(), 'smppgw-sentinel-'));
   const primary = new ManagedRedis({ dataDir: join(root, 'primary'), extraArgs: DATA_ARGS });
@@ -59,16 +51,8 @@ export async function startTestSentinelSet(): Promise<TestSentinelSet> {
   });
   await replica.start();
   const replicaPort = replica.port;
-  const clients = new Map<number, Redis>();
-  const clientOn = (port: number): Redis => {
-    let client = clients.get(port);
-    if (!client) {
-      client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
-      client.on('error', () => undefined);
-      clients.set(port, client);
-    }
-    return client;
-  };
+  const pool = clientPool();
+  const clientOn = pool.clientOn;
   const replicaClient = clientOn(replicaPort);
   await waitUntil(
     async () => /master_link_status:up/.test(await replicaClient.info('replication')),
@@ -169,7 +153,7 @@ export async function startTestSentinelSet(): Promise<TestSentinelSet> {
     },
     clientOn,
     async stop() {
-      for (const c of clients.values()) c.disconnect();
+      pool.close();
       for (const s of sentinels) {
         s.client.disconnect();
         try {

@@ -13,6 +13,8 @@
 --   account figures, campaign figures, the stream the entry was read from, the account's opt-out hash,
 --   the account's credit balance (an expired message's reserved credit goes back), the recipient's
 --   frequency set (= the record when not counted: no cap, transactional, or the first, holding call)
+--   On a Redis Cluster, where the opt-out hash sits on another slot, the caller reads it first and passes
+--   index 0 (no key: opted out) or the record (not opted out) in its place.
 -- Per entry, 1 ARGV: the stream entry id
 -- Frequency cap: a marketing message moving to `sending` is counted in its recipient's set (member the id,
 --   score now; the set expires a window after its last member); when the set already holds the cap within
@@ -67,7 +69,7 @@ while ai <= #ARGV do
       status = "expired"
       set_state(c, k, f[2], state, "error",
         {stage = "submit", code = "EXPIRED", message = "validity period passed before submission"}, "", 0)
-    elseif (k.class == "marketing" or txHonours) and redis.call("HEXISTS", optouts, k.to) == 1 then
+    elseif (k.class == "marketing" or txHonours) and (optouts == nil or (optouts ~= rec and redis.call("HEXISTS", optouts, k.to) == 1)) then
       status = "optout"
     elseif hold and k.class == "marketing" then
       status = "check"

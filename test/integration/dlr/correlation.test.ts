@@ -6,8 +6,8 @@ import { buildConfig, type Config } from '../../../src/config/index.js';
 import { ReceiptCorrelator, type ParsedReceipt } from '../../../src/dlr/index.js';
 import { GatewayMetrics } from '../../../src/metrics/index.js';
 import { MessageQueue } from '../../../src/queue/index.js';
-import { MessageStore, RedisKeys } from '../../../src/store/index.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import { MessageStore } from '../../../src/store/index.js';
+import { testKeys, startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -23,7 +23,7 @@ function setup(messageIdFormat: 'auto' | 'hex' | 'decimal' | 'string' = 'auto') 
     accounts: [{ id: 'acme', apiKeys: ['k'], senders: ['ACME'] }],
     operators: [{ id: 'op', host: '127.0.0.1', port: 1, systemId: 'gw', password: 'pw', messageIdFormat }],
   });
-  const keys = new RedisKeys(config.redis.keyPrefix);
+  const keys = testKeys(config.redis.keyPrefix);
   const metrics = new GatewayMetrics({ defaultMetrics: false });
   const store = new MessageStore(redis.client, keys, {
     onFinal: (change) => metrics.finalStates.inc({ state: change.state }),
@@ -180,7 +180,7 @@ describe('receipt correlation', () => {
   it('counts a receipt that never finds its message as orphaned, once', async () => {
     const t = setup();
     const correlator = new ReceiptCorrelator(
-      new MessageStore(redis.client, new RedisKeys(uniquePrefix('orphan'))),
+      new MessageStore(redis.client, testKeys(uniquePrefix('orphan'))),
       [
         {
           ...buildConfig({ operators: [{ id: 'op', host: 'h', port: 1, systemId: 's', password: 'p' }] })

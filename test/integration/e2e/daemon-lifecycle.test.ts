@@ -75,7 +75,8 @@ operators:
         );
         return ok ? true : undefined;
       },
-      20_000,
+      // Started through tsx while other test files load both cores: seen to take over 20 s in a full run.
+      45_000,
       'the daemon to be ready',
     );
 

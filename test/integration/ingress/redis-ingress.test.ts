@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig, type ConfigInput } from '../../../src/config/index.js';
 import { MessageQueue } from '../../../src/queue/index.js';
-import { MessageStore, RedisKeys } from '../../../src/store/index.js';
+import { MessageStore } from '../../../src/store/index.js';
 import { SmscSimulator } from '../../../src/simulator/index.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import { testKeys, startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -318,7 +318,7 @@ describe('Redis ingress', () => {
   }, 90_000);
   it('a crash between enqueue and ack: the next instance re-reads the entries, queues nothing twice and settles them', async () => {
     const prefix = uniquePrefix('icrash');
-    const keys = new RedisKeys(prefix);
+    const keys = testKeys(prefix);
     const stream = keys.ingress('acme');
     const base = { to: '+33612345678', from: 'ACME', class: 'transactional' };
     const [derived, own] = await xaddAll(stream, [

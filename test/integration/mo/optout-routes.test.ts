@@ -5,8 +5,8 @@ import { ApiError } from '../../../src/api/errors.js';
 import { registerOptOutRoutes } from '../../../src/api/optout-routes.js';
 import { buildConfig, type AccountConfig } from '../../../src/config/index.js';
 import { OptOutList } from '../../../src/policy/index.js';
-import { OptOutStore, RedisKeys } from '../../../src/store/index.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import { OptOutStore } from '../../../src/store/index.js';
+import { testKeys, startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 const config = buildConfig({
   operators: [{ id: 'sim', host: '127.0.0.1', port: 2775, systemId: 'gw', password: 'x' }],
@@ -29,7 +29,7 @@ function authenticate(request: FastifyRequest): AccountConfig {
 
 beforeAll(async () => {
   redis = await startTestRedis();
-  optOuts = new OptOutList(new OptOutStore(redis.client, new RedisKeys(uniquePrefix('opt'))));
+  optOuts = new OptOutList(new OptOutStore(redis.client, testKeys(uniquePrefix('opt'))));
   app = Fastify();
   // The same error mapping as the gateway's HTTP API.
   app.setErrorHandler((error, _request, reply) => {

@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/simulator/index.js';
-import { RedisKeys } from '../../../src/store/index.js';
 import { startDaemonChild, type DaemonChild } from '../../helpers/daemon.js';
 import { waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { keysOf, moEvents, SHORT_CODE, startMoGateway } from '../../helpers/mo.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import { redisSection, testKeys, startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 const LONG_GSM =
   'Bonjour, je confirme ma présence au rendez-vous de jeudi prochain à 14h30 au cabinet de la rue ' +
@@ -134,7 +133,7 @@ describe('MO reassembly across a crash', () => {
     const prefix = uniquePrefix('mo-kill');
     const config = {
       log: { level: 'warn' },
-      redis: { url: redis2.url, keyPrefix: prefix },
+      redis: { ...redisSection(redis2), keyPrefix: prefix },
       http: { listen: '127.0.0.1:0' },
       accounts: [{ id: 'acme', apiKeys: ['k'], senders: ['ACME', SHORT_CODE] }],
       operators: [
@@ -184,7 +183,7 @@ describe('MO reassembly across a crash', () => {
       expect(rest.parts.map((p) => p.commandStatus)).toEqual([0, 0]);
       const events = async () => {
         const out: Array<Record<string, string>> = [];
-        for (const [, flat] of await redis2.client.xrange(new RedisKeys(prefix).events('acme'), '-', '+')) {
+        for (const [, flat] of await redis2.client.xrange(testKeys(prefix).events('acme'), '-', '+')) {
           const fields: Record<string, string> = {};
           for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
           if (fields.type === 'mo') out.push(fields);

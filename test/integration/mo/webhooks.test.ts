@@ -17,7 +17,7 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../helpers/mo.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import { redisSection, testKeys, startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 const SECRET = 'whsec-test';
 const baseConfig = buildConfig({
@@ -48,7 +48,7 @@ function sender(options: Partial<typeof baseConfig.webhooks> = {}): {
   keys: RedisKeys;
 } {
   const metrics = new GatewayMetrics({ defaultMetrics: false });
-  const keys = new RedisKeys(uniquePrefix('wh'));
+  const keys = testKeys(uniquePrefix('wh'));
   const s = new WebhookSender(
     new WebhookStore(redis.client, keys),
     { ...baseConfig.webhooks, ...options },
@@ -133,13 +133,13 @@ describe('WebhookSender', () => {
     receiver.hold(true);
     const dir = mkdtempSync(join(tmpdir(), 'smppgw-wh-kill-'));
     const prefix = uniquePrefix('wh-kill');
-    const keys = new RedisKeys(prefix);
+    const keys = testKeys(prefix);
     const [httpPort, smscPort] = [await freePort(), await freePort()];
     // A request timeout far longer than the test: the held requests are still in flight at the kill.
     const webhooks = { pollIntervalMs: 20, retryInitialMs: 50, retryMaxMs: 200, timeoutMs: 20_000 };
     const daemon: DaemonChild = startDaemonChild(dir, 'first', {
       log: { level: 'warn' },
-      redis: { url: redis.url, keyPrefix: prefix },
+      redis: { ...redisSection(redis), keyPrefix: prefix },
       http: { listen: `127.0.0.1:${httpPort}` },
       simulator: { enabled: true, listen: `127.0.0.1:${smscPort}`, receiptDelayMs: 20 },
       accounts: [

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPolicyCheck } from '../../../src/cli/policy-check.js';
-import { OptOutStore, RedisKeys, freePort } from '../../../src/store/index.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import { OptOutStore, freePort } from '../../../src/store/index.js';
+import { testKeys, startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 let redis: TestRedis;
 let dir = '';
@@ -32,7 +32,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  await new OptOutStore(redis.client, new RedisKeys(prefix)).addMissing('acme', [[OPTED_OUT, '{}']]);
+  await new OptOutStore(redis.client, testKeys(prefix)).addMissing('acme', [[OPTED_OUT, '{}']]);
 });
 afterAll(async () => {
   await redis?.stop();

@@ -5,9 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { submitText } from '../../helpers/mo.js';
-import { uniquePrefix } from '../../helpers/redis.js';
+import { testKeys, uniquePrefix } from '../../helpers/redis.js';
 import { startTestSentinelSet, type TestSentinelSet } from '../../helpers/redis-sentinel.js';
-import { RedisKeys } from '../../../src/store/index.js';
 
 const TOTAL = 10_000;
 // SENTINEL_WAIT_REPLICAS=0 runs the same failover without WAIT, to see what asynchronous replication loses
@@ -149,7 +148,7 @@ describe('Redis Sentinel failover under load', () => {
     const lost = [...accepted.values()].filter((n) => !atSmsc.has(n));
 
     // And its record is on the new primary.
-    const keys = new RedisKeys(prefix);
+    const keys = testKeys(prefix);
     const client = set.clientOn(Number(failover!.to.split(':')[1]));
     const ids = [...accepted.keys()];
     step(`reading records on ${failover!.to}: ${client.status}`);

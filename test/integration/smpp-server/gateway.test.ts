@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import smpp from 'smpp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../../src/config/index.js';
-import { RedisKeys } from '../../../src/store/index.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { submitText, waitForBound } from '../../helpers/mo.js';
-import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { testKeys, startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { SmppPlatform, type SmppPdu } from '../../helpers/smpp-platform.js';
 import { makeTestPki, type TestPki } from '../simulator/tls-certs.js';
 
@@ -307,7 +306,7 @@ describe('the SMPP server in the gateway', () => {
       'the message confirmed',
     );
     await gw.gateway.simulator!.injectMo({ from: '33699887766', to: '36190', text: 'Bonjour' });
-    const keys = new RedisKeys(gw.gateway.config.redis.keyPrefix);
+    const keys = testKeys(gw.gateway.config.redis.keyPrefix);
     await waitFor(
       async () => ((await redis.client.zcard(keys.platformOutboxDue('away'))) === 2 ? true : undefined),
       10_000,

@@ -15,7 +15,7 @@ import {
   type OutboxDropReason,
 } from '../../../src/store/index.js';
 import type { GatheredPart, PartKey } from '../../../src/smpp-server/index.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import { testKeys, startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const keys = () => new RedisKeys(uniquePrefix('pf'));
+const keys = () => testKeys(uniquePrefix('pf'));
 
 describe('RedisPlatformBinds', () => {
   it('grants maxBinds across instances, refuses the next, and frees a released bind', async () => {
@@ -301,7 +301,7 @@ describe('StorePlatformMessages and pre-allocated ids', () => {
       ],
       operators: [{ id: 'op', host: '127.0.0.1', port: 1, systemId: 'gw', password: 'pw' }],
     });
-    const store = new MessageStore(redis.client, new RedisKeys(prefix));
+    const store = new MessageStore(redis.client, testKeys(prefix));
     const queue = new MessageQueue(store, config, () => 'op');
     return { store, queue, messages: new StorePlatformMessages(store) };
   }

@@ -15,7 +15,7 @@ import {
   type Lane,
   type NewMessage,
 } from '../../../src/store/index.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import { testKeys, startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ function setup(policy?: PolicyCheck) {
     accounts: [{ id: 'acme', apiKeys: ['k1'], senders: ['ACME'] }],
     operators: [{ id: 'op', host: '127.0.0.1', port: 1, systemId: 'gw', password: 'pw' }],
   });
-  const keys = new RedisKeys(config.redis.keyPrefix);
+  const keys = testKeys(config.redis.keyPrefix);
   const finals: FinalChange[] = [];
   const store = new MessageStore(redis.client, keys, { onFinal: (c) => finals.push(c) });
   const queue = new MessageQueue(store, config, () => 'op', policy);

@@ -3,10 +3,10 @@
 // burst and the rate holds from there on. Checked on a real redis-server, through the store's RedisBucket
 // and through the operator throttle that the worker uses (src/throttle).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisBucket, RedisKeys } from '../../../src/store/index.js';
+import { RedisBucket } from '../../../src/store/index.js';
 import { RedisTokenBucket } from '../../../src/throttle/index.js';
 import { startTestGateway, waitFor } from '../../helpers/gateway.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import { testKeys, startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -19,7 +19,7 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function bucket(): RedisBucket {
-  return new RedisBucket(redis.client, new RedisKeys(uniquePrefix('bucket')).bucket('op'));
+  return new RedisBucket(redis.client, testKeys(uniquePrefix('bucket')).bucket('op'));
 }
 
 describe('token bucket, burst cap', () => {

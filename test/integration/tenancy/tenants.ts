@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../../../src/logging/index.js';
 import { RedisKeys } from '../../../src/store/index.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { waitForBound } from '../../helpers/mo.js';
-import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { testKeys, startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { SmppPlatform } from '../../helpers/smpp-platform.js';
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -49,7 +49,7 @@ export const TENANT_SHORT_CODES = [
 export type StreamEntry = { id: string } & Record<string, string>;
 
 export function keysOf(gw: TestGateway): RedisKeys {
-  return new RedisKeys(gw.gateway.config.redis.keyPrefix);
+  return testKeys(gw.gateway.config.redis.keyPrefix);
 }
 
 /** Every entry of a stream, oldest first, with its fields flattened. */

@@ -340,13 +340,28 @@ describe('buildConfig and parseConfigObject', () => {
 });
 
 describe('parseConfig: redis shapes (url, cluster, sentinel)', () => {
-  it('reads a sentinel set; refuses a cluster for now, naming why', () => {
+  it('reads a cluster (16 shards unless told) and a sentinel set; refuses credit limits on a cluster', () => {
+    const cluster = parseConfig(
+      `redis:\n  cluster: ["redis://10.0.0.1:7000", "redis://:pw@10.0.0.2:7001"]\n${OPERATOR}`,
+      'test.yaml',
+      { env: {} },
+    );
+    expect(cluster.redis.cluster).toEqual(['redis://10.0.0.1:7000', 'redis://:pw@10.0.0.2:7001']);
+    expect(cluster.redis.shards).toBe(16);
+    expect(
+      parseConfig(`redis:\n  cluster: ["redis://10.0.0.1:7000"]\n  shards: 4\n${OPERATOR}`, 'test.yaml', {
+        env: {},
+      }).redis.shards,
+    ).toBe(4);
+    expect(parseConfig(OPERATOR, 'test.yaml', { env: {} }).redis.shards).toBe(1);
     expect(
       lines(
-        errorOf(`redis:\n  cluster: ["redis://10.0.0.1:7000", "redis://:pw@10.0.0.2:7001"]\n${OPERATOR}`),
+        errorOf(
+          `redis:\n  cluster: ["redis://10.0.0.1:7000"]\naccounts:\n  - { id: acme, apiKeys: [k], credits: 10 }\n${OPERATOR}`,
+        ),
       ),
     ).toEqual([
-      'redis.cluster: Redis Cluster is not supported by this version yet (docs/scaling.md#redis-cluster); use url or sentinel',
+      'accounts[0].credits: credit limits are not supported with redis.cluster yet (docs/scaling.md#redis-cluster)',
     ]);
     const sentinel = parseConfig(
       `redis:\n  sentinel: { nodes: ["redis://10.0.0.1:26379"], name: mymaster, password: p }\n  waitReplicas: 1\n${OPERATOR}`,
