@@ -22,7 +22,7 @@ import {
 } from './queue/index.js';
 import {
   GatewayStore,
-  EventRelay,
+  ClusterRelay,
   ManagedRedis,
   RedisConnection,
   type BindLeaseOptions,
@@ -76,7 +76,7 @@ export class Gateway {
   private readonly bindManagers = new Map<string, BindManager>();
   private readonly workers = new Map<string, OperatorWorker>();
   private scheduler: Scheduler | undefined;
-  private eventRelay: EventRelay | undefined;
+  private clusterRelay: ClusterRelay | undefined;
   private correlator: ReceiptCorrelator | undefined;
   private webhooks: WebhookSender | undefined;
   private notifier: StateNotifier | undefined;
@@ -270,13 +270,13 @@ export class Gateway {
       this.scheduler.start();
       this.correlator.start();
       if (store.keys.cluster) {
-        // On a Cluster the state events wait on their shards for the relay to the accounts' streams.
-        this.eventRelay = new EventRelay(store.redis, store.keys, {
+        // On a Cluster the state events and credit refunds wait on their shards for the relay.
+        this.clusterRelay = new ClusterRelay(store.redis, store.keys, store.messages, {
           holder: this.instanceId,
           maxLen: store.messages.eventsMaxLen,
           logger,
         });
-        this.eventRelay.start();
+        this.clusterRelay.start();
       }
 
       if (config.smppServer) await this.startSmppServer(store, queue, selectOperator);
@@ -534,7 +534,7 @@ export class Gateway {
     clearInterval(this.writeProbe);
     const loops = Promise.all([
       this.scheduler?.stop(),
-      this.eventRelay?.stop(),
+      this.clusterRelay?.stop(),
       this.correlator?.stop(),
       this.inbound?.stop(),
       this.notifier?.stop(),

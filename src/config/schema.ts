@@ -645,19 +645,6 @@ export const configSchema = z
     webhooks: webhooksSchema.prefault({}),
     admin: adminSchema.prefault({}),
   })
-  .superRefine((c, ctx) => {
-    if (!c.redis.cluster) return;
-    c.accounts.forEach((account, i) => {
-      if (account.credits === undefined) return;
-      // The balance is charged in the same script that writes the message, which a Cluster cannot run
-      // with the balance on another slot (docs/scaling.md#redis-cluster).
-      ctx.addIssue({
-        code: 'custom',
-        path: ['accounts', i, 'credits'],
-        message: 'credit limits are not supported with redis.cluster yet (docs/scaling.md#redis-cluster)',
-      });
-    });
-  })
   .transform(({ routes, ...rest }) => {
     // Omitted routes: everything goes to the first operator (the common single-operator setup).
     const first = rest.operators[0];

@@ -27,7 +27,7 @@ export {
   clusterShardTag,
   type Lane,
 } from './keys.js';
-export { EventRelay, type EventRelayOptions } from './event-relay.js';
+export { ClusterRelay, type ClusterRelayOptions } from './cluster-relay.js';
 export { newMessageId, isMessageId } from './ids.js';
 export * from './message.js';
 export {

@@ -232,7 +232,7 @@ export class RedisKeys {
 
   /**
    * Where the message scripts write a state change's event: the account's stream itself, or on a Cluster
-   * the shard's own event stream (every account's), which the EventRelay copies to the accounts' streams.
+   * the shard's own event stream (every account's), which the ClusterRelay copies to the accounts' streams.
    */
   stateEvents(accountId: string, shard = 0): string {
     return this.cluster ? this.shardEvents(shard) : this.events(accountId);
@@ -369,9 +369,39 @@ export class RedisKeys {
     return `${this.prefix}:acct:${accountId}:credit`;
   }
 
-  /** Set while the account's low-balance alert has fired (cleared by a top-up back over the threshold). */
+  /**
+   * Set while the account's low-balance alert has fired (cleared by a top-up back over the threshold). On
+   * a Cluster it shares the balance's slot (its tag is the balance key's whole name), as do the two below.
+   */
   creditLow(accountId: string): string {
+    if (this.cluster) return `{${this.credit(accountId)}}:low`;
     return `${this.prefix}:acct:${accountId}:credit-low`;
+  }
+
+  /**
+   * Cluster only: credit reserved for messages being written (hash: message id → "<segments>|<ms>"), so a
+   * crash between the reservation and the write is found and given back (MessageStore.sweepCreditHolds).
+   */
+  creditHeld(accountId: string): string {
+    return `{${this.credit(accountId)}}:held`;
+  }
+
+  /** Cluster only: a message's reserved credit already given back (a marker with a TTL), so it is given once. */
+  creditRefunded(accountId: string, id: string): string {
+    return `{${this.credit(accountId)}}:refunded:${id}`;
+  }
+
+  /** Cluster only: the accounts whose reservations the sweep visits (a set, one slot of its own). */
+  creditAccounts(): string {
+    return `${this.prefix}:credit-accounts`;
+  }
+
+  /**
+   * Cluster only: credit given back by the state scripts on a shard, waiting to reach the balance on its
+   * own slot (hash: message id → "<account>|<segments>"; MessageStore.applyRefunds).
+   */
+  creditRefunds(shard: number): string {
+    return `${this.shard(shard)}:credit-back`;
   }
 
   /** Sorted set of the marketing messages submitted to a recipient (member id, score submission ms). */

@@ -28,6 +28,10 @@ import { smscIdForms } from './smsc-id.js';
 
 export const DEFAULT_EVENTS_MAXLEN = 1_000_000;
 const CLIENT_REF_TTL_SECONDS = 24 * 3600;
+/** How long a refund is remembered as applied (Cluster): far longer than a crashed move can wait. */
+const REFUND_MARKER_TTL_SECONDS = 7 * 86_400;
+/** A credit hold older than this is a crash's leftover (Cluster): MessageStore.sweepCreditHolds ends it. */
+export const CREDIT_HOLD_STALE_MS = 60_000;
 /** Messages per enqueue.lua call (its arguments stay well within the call stack and Lua's unpack). */
 const WRITE_CHUNK = 1000;
 
@@ -317,12 +321,43 @@ export class MessageStore {
   }
 
   /**
-   * The account's credit balance for a script that may give reserved credit back, or the record (never
-   * charged: nothing to give back) on a Cluster, where the balance sits on another slot; credit limits
-   * are refused with a Cluster by the configuration check.
+   * Where a script that may give reserved credit back gives it: the account's balance, or on a Cluster
+   * (the balance on another slot) the shard's refund ledger, which applyRefunds empties into the balances.
    */
-  private creditKey(ref: MessageRef, rec: string): string {
-    return this.keys.cluster ? rec : this.keys.credit(ref.account);
+  private creditKey(ref: MessageRef, shard: number): string {
+    return this.keys.cluster ? this.keys.creditRefunds(shard) : this.keys.credit(ref.account);
+  }
+
+  /**
+   * Cluster only: move the refunds the state scripts left on a shard's ledger to the accounts' balances,
+   * once each (credit-refund.lua's markers), then clear them from the ledger. Called after every call that
+   * may have refunded, and by the ClusterRelay's passes for what a crash left. Returns the refunds applied.
+   */
+  async applyRefunds(shard: number): Promise<number> {
+    const ledger = this.keys.creditRefunds(shard);
+    const entries = await this.redis.hgetall(ledger);
+    const ids = Object.keys(entries);
+    if (ids.length === 0) return 0;
+    const byAccount = new Map<string, Array<[string, number]>>();
+    for (const id of ids) {
+      const value = entries[id]!;
+      const sep = value.lastIndexOf('|');
+      const account = value.slice(0, sep);
+      byAccount.set(account, [...(byAccount.get(account) ?? []), [id, Number(value.slice(sep + 1))]]);
+    }
+    const applied = await Promise.all(
+      [...byAccount].map(async ([account, refunds]) =>
+        Number(
+          await scripts.creditRefund.run(
+            this.redis,
+            [this.keys.credit(account), ...refunds.map(([id]) => this.keys.creditRefunded(account, id))],
+            [REFUND_MARKER_TTL_SECONDS, ...refunds.map(([, n]) => n)],
+          ),
+        ),
+      ),
+    );
+    await this.redis.hdel(ledger, ...ids);
+    return applied.reduce((a, b) => a + b, 0);
   }
 
   // ------------------------------------------------------------------ writes
@@ -340,6 +375,9 @@ export class MessageStore {
 
   private async writeChunk(records: readonly NewRecord[], now: number): Promise<WriteOutcome[]> {
     if (records.length === 0) return [];
+    if (this.keys.cluster && records.some((r) => r.credit && r.state !== 'error')) {
+      return this.writeReserved(records, now);
+    }
     const outcomes = await perShard(
       records,
       (r) => shardOfId(r.context.id),
@@ -349,10 +387,130 @@ export class MessageStore {
     return outcomes;
   }
 
+  /**
+   * A write of messages charged to credit-limited accounts on a Redis Cluster, where the balance sits on
+   * another slot than the messages: their credit is reserved first (credit-reserve.lua, held per message
+   * id), then the messages are written, then the holds end, kept for what was written and given back for
+   * what was not (a duplicate clientRef). A crash in between leaves holds that sweepCreditHolds ends once
+   * stale: kept when the message's record exists, given back when it does not.
+   */
+  private async writeReserved(records: readonly NewRecord[], now: number): Promise<WriteOutcome[]> {
+    const byAccount = new Map<string, number[]>();
+    records.forEach((r, i) => {
+      if (!r.credit || r.state === 'error') return;
+      byAccount.set(r.context.account, [...(byAccount.get(r.context.account) ?? []), i]);
+    });
+    const reserved = new Map<number, { balance: number; lowAlert: boolean }>();
+    const outcomes = new Array<WriteOutcome | undefined>(records.length);
+    await Promise.all(
+      [...byAccount].map(async ([account, at]) => {
+        await this.rememberCreditAccount(account);
+        const credit = records[at[0]!]!.credit!;
+        const reply = replyArray(
+          await scripts.creditReserve.run(
+            this.redis,
+            [this.keys.credit(account), this.keys.creditLow(account), this.keys.creditHeld(account)],
+            [
+              credit.initial,
+              credit.threshold ?? '',
+              now,
+              ...at.flatMap((i) => [records[i]!.context.id, records[i]!.credit!.charge]),
+            ],
+          ),
+        );
+        at.forEach((i, j) => {
+          const out = str(reply[j]);
+          if (out.startsWith('credit:')) {
+            outcomes[i] = {
+              written: false,
+              insufficientCredit: { balance: Number(out.slice(7)), needed: records[i]!.credit!.charge },
+            };
+          } else {
+            const [, balance, fired] = out.split(':');
+            reserved.set(i, { balance: Number(balance), lowAlert: fired === '1' });
+          }
+        });
+      }),
+    );
+    const toWrite = records.flatMap((_, i) => (outcomes[i] ? [] : [i]));
+    const reservedIds = new Set([...reserved.keys()].map((i) => records[i]!.context.id));
+    // A failed write leaves its holds to the sweep: whether Redis wrote the messages is not known here.
+    const written = await perShard(
+      toWrite.map((i) => records[i]!),
+      (r) => shardOfId(r.context.id),
+      (group, shard) => this.writeShard(group, shard, now, reservedIds),
+    );
+    const ends = new Map<string, { commit: string[]; release: string[] }>();
+    toWrite.forEach((i, j) => {
+      const out = written[j]!;
+      const reservation = reserved.get(i);
+      outcomes[i] = reservation && out.written ? { written: true, credit: reservation } : out;
+      if (!reservation) return;
+      const r = records[i]!;
+      let end = ends.get(r.context.account);
+      if (!end) ends.set(r.context.account, (end = { commit: [], release: [] }));
+      (out.written ? end.commit : end.release).push(r.context.id);
+    });
+    await Promise.all(
+      [...ends].flatMap(([account, end]) =>
+        (['commit', 'release'] as const)
+          .filter((action) => end[action].length > 0)
+          .map((action) =>
+            scripts.creditRelease.run(
+              this.redis,
+              [this.keys.credit(account), this.keys.creditHeld(account)],
+              [action, ...end[action]],
+            ),
+          ),
+      ),
+    );
+    return outcomes.map((o) => o!);
+  }
+
+  private readonly creditAccountsKnown = new Set<string>();
+
+  /** Cluster: the accounts whose holds the sweep visits (once per account and process). */
+  private async rememberCreditAccount(account: string): Promise<void> {
+    if (this.creditAccountsKnown.has(account)) return;
+    await this.redis.sadd(this.keys.creditAccounts(), account);
+    this.creditAccountsKnown.add(account);
+  }
+
+  /**
+   * Cluster: end the credit holds a crash left (older than CREDIT_HOLD_STALE_MS): kept when the message's
+   * record exists (it was written), given back when it does not. Returns the holds ended.
+   */
+  async sweepCreditHolds(now: number = Date.now()): Promise<number> {
+    if (!this.keys.cluster) return 0;
+    let ended = 0;
+    for (const account of await this.redis.smembers(this.keys.creditAccounts())) {
+      const holds = await this.redis.hgetall(this.keys.creditHeld(account));
+      const stale = Object.entries(holds)
+        .filter(([, value]) => now - Number(value.split('|')[1]) >= CREDIT_HOLD_STALE_MS)
+        .map(([id]) => id);
+      if (stale.length === 0) continue;
+      const exists = await Promise.all(stale.map((id) => this.redis.exists(this.keys.message(id))));
+      for (const action of ['commit', 'release'] as const) {
+        const ids = stale.filter((_, i) => (exists[i] === 1) === (action === 'commit'));
+        if (ids.length === 0) continue;
+        ended += Number(
+          await scripts.creditRelease.run(
+            this.redis,
+            [this.keys.credit(account), this.keys.creditHeld(account)],
+            [action, ...ids],
+          ),
+        );
+      }
+    }
+    return ended;
+  }
+
   private async writeShard(
     records: readonly NewRecord[],
     shard: number,
     now: number,
+    /** Cluster: the ids whose credit the caller reserved (written as "r<n>": recorded, not charged). */
+    reserved?: ReadonlySet<string>,
   ): Promise<WriteOutcome[]> {
     const kt = new KeyTable(this.keys.notifications(shard));
     const args: LuaArg[] = [now, this.retentionSeconds, this.eventsMaxLen, CLIENT_REF_TTL_SECONDS];
@@ -382,8 +540,8 @@ export class MessageStore {
         kt.at(figC),
         kt.at(target),
         kt.at(cref),
-        kt.at(r.credit ? this.keys.credit(ref.account) : rec),
-        kt.at(r.credit ? this.keys.creditLow(ref.account) : rec),
+        kt.at(r.credit && !this.keys.cluster ? this.keys.credit(ref.account) : rec),
+        kt.at(r.credit && !this.keys.cluster ? this.keys.creditLow(ref.account) : rec),
         ref.id,
         kind,
         r.dueMs ?? 0,
@@ -396,16 +554,14 @@ export class MessageStore {
         member,
         (r.detail ?? '').replace(/[\t\n]/g, ' '),
         r.ingressId ?? '',
-        r.credit ? r.credit.charge : '',
+        r.credit ? (reserved?.has(ref.id) ? `r${r.credit.charge}` : r.credit.charge) : '',
         r.credit ? r.credit.initial : '',
         r.credit?.threshold !== undefined ? r.credit.threshold : '',
       );
     }
-    if (this.keys.cluster && records.some((r) => r.credit)) {
-      // The configuration check refuses this; a caller that bypassed it must not charge on another slot.
-      throw new RangeError(
-        'credit limits are not supported on a Redis Cluster (docs/scaling.md#redis-cluster)',
-      );
+    if (this.keys.cluster && records.some((r) => r.credit && !reserved?.has(r.context.id))) {
+      // The balance is on another slot: only writeReserved may write a charged message on a Cluster.
+      throw new RangeError('a charged message on a Redis Cluster must be reserved first (writeReserved)');
     }
     const reply = replyArray(await scripts.enqueue.run(this.redis, kt.keys, args));
     return records.map((r, i): WriteOutcome => {
@@ -509,6 +665,7 @@ export class MessageStore {
       options.holdMarketing ? '1' : '0',
       options.frequencyCap ? options.frequencyCap.maxPerRecipient : '',
       options.frequencyCap ? options.frequencyCap.windowMs : 0,
+      this.keys.cluster ? '1' : '0',
     ];
     const cluster = this.keys.cluster;
     const optedOut = cluster ? await this.optedOutBeforeClaim(entries, options) : undefined;
@@ -521,7 +678,7 @@ export class MessageStore {
       args.push(
         kt.at(e.stream),
         cluster ? (optedOut![i] ? 0 : kt.at(rec)) : kt.at(this.keys.optOuts(e.ref.account)),
-        kt.at(this.creditKey(e.ref, rec)),
+        kt.at(this.creditKey(e.ref, shard)),
         kt.at(to !== undefined && !cluster ? this.keys.frequency(e.ref.account, to) : rec),
         e.entryId,
       );
@@ -551,7 +708,11 @@ export class MessageStore {
         acceptedParts: accepted ? accepted.split(',').map(Number) : [],
       } satisfies TakeResult as TakeResult;
     });
-    if (this.keys.cluster) await this.checkAfterClaim(entries, results, options, now);
+    if (this.keys.cluster) {
+      if (results.some((r) => r.status === 'expired' || r.status === 'lapsed'))
+        await this.applyRefunds(shard);
+      await this.checkAfterClaim(entries, results, options, now);
+    }
     return results;
   }
 
@@ -764,7 +925,13 @@ export class MessageStore {
     now: number,
   ): Promise<SettleResult[]> {
     const kt = new KeyTable(this.keys.notifications(shard));
-    const args: LuaArg[] = [now, this.eventsMaxLen, CONSUMER_GROUP, this.retentionSeconds];
+    const args: LuaArg[] = [
+      now,
+      this.eventsMaxLen,
+      CONSUMER_GROUP,
+      this.retentionSeconds,
+      this.keys.cluster ? '1' : '0',
+    ];
     for (const item of items) {
       const [rec] = this.contextKeys(item.ref);
       const sched = item.schedule ? this.keys.scheduled(item.schedule.operatorId, shard) : rec;
@@ -773,7 +940,7 @@ export class MessageStore {
         kt.at(this.keys.receiptDeadlines(shard)),
         kt.at(sched),
         kt.at(item.entry ? item.entry.stream : rec),
-        kt.at(this.creditKey(item.ref, rec)),
+        kt.at(this.creditKey(item.ref, shard)),
       );
       const member = item.schedule
         ? `${item.schedule.lane === 'transactional' ? 't' : 'm'}|${encodeRef(item.ref)}`
@@ -791,6 +958,9 @@ export class MessageStore {
       );
     }
     const reply = replyArray(await scripts.settle.run(this.redis, kt.keys, args));
+    if (this.keys.cluster && items.some((item) => item.to === 'error' || item.to === 'cancelled')) {
+      await this.applyRefunds(shard);
+    }
     return items.map((item, i) => {
       const changed = Number(reply[i * 2]) === 1;
       const previous = str(reply[i * 2 + 1]);

@@ -11,6 +11,7 @@
 --   written on the first event only, never in the record), credits to reserve ("" = the account is
 --   unlimited), the account's configured credit (the balance when the key is absent), the low-balance
 --   threshold ("" = none)
+--   Credits "r<n>": reserved by the caller beforehand (Redis Cluster): only recorded in `cr`.
 -- Credit: a message to queue or schedule is charged its segments from the balance, in the batch's order,
 --   or not written at all when they do not fit (the caller refuses it INSUFFICIENT_CREDIT); the amount is
 --   kept in the record's `cr` field, which lib-record's set_state gives back on a production error or a
@@ -36,7 +37,10 @@ while ai <= #ARGV do
   if cref ~= rec then first = redis.call("GET", cref) end
   local reply = "ok"
   local refused = false
-  if not first and charge ~= "" and state ~= "error" then
+  -- "r<n>": n segments the caller already reserved (Redis Cluster, CreditStore.reserve): kept in `cr` only.
+  local reserved = string.sub(charge, 1, 1) == "r"
+  if reserved then charge = string.sub(charge, 2) end
+  if not first and charge ~= "" and state ~= "error" and not reserved then
     local balance = tonumber(redis.call("GET", credit)) or tonumber(initial) or 0
     local need = tonumber(charge)
     if balance < need then
@@ -62,7 +66,7 @@ while ai <= #ARGV do
     local args = {"st", state, "h", line, "k", kf, "m", mf}
     if vu ~= "" then args[#args + 1] = "vu"; args[#args + 1] = vu end
     if detail ~= "" then args[#args + 1] = "dt"; args[#args + 1] = detail end
-    if reply ~= "ok" then args[#args + 1] = "cr"; args[#args + 1] = charge end
+    if reply ~= "ok" or (reserved and state ~= "error") then args[#args + 1] = "cr"; args[#args + 1] = charge end
     local err = nil
     if state == "error" then
       err = {stage = "policy", code = code, message = msg}

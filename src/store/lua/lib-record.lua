@@ -16,6 +16,9 @@
 -- field). c.credit: the account's credit balance, passed by the scripts whose moves can give credit back
 -- (settle, take): the segments reserved at enqueue (field `cr`) return to it on a production error (stage
 -- policy or submit) or a cancel, in the same call as the state change, once (the field is then removed).
+-- c.ledger (settle, take: their global "ledger" argument): c.credit is then the shard's refund ledger
+--   (Redis Cluster, where the balance sits on another slot): the refund is recorded there, by message id,
+--   and MessageStore.applyRefunds moves it to the balance, once.
 -- c.notify: the shard's notification stream, KEYS[1] of every script that changes a state.
 -- A record has no TTL while its message is live: it expires `retention` seconds after a settled state.
 
@@ -94,7 +97,9 @@ local function set_state(c, k, history, from, to, err, detail, deadlineMs, extra
   if c.credit and from ~= "delivered" and (to == "cancelled" or (to == "error" and err and err.stage ~= "receipt")) then
     local cr = redis.call("HGET", c.rec, "cr")
     if cr then
-      redis.call("INCRBY", c.credit, tonumber(cr))
+      -- On a Cluster (c.ledger) the balance is on another slot: the refund waits on the shard's ledger.
+      if c.ledger then redis.call("HSET", c.credit, k.id, k.account .. "|" .. cr)
+      else redis.call("INCRBY", c.credit, tonumber(cr)) end
       redis.call("HDEL", c.rec, "cr")
     end
   end

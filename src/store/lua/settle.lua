@@ -2,7 +2,8 @@
 -- with the move in the same call: a place in the scheduled set (deferral, retry back-off), the
 -- acknowledgement of the stream entry the worker holds, the attempt count. Cancel, refusal, expiry,
 -- retry and the receipt timeout all pass here.
--- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] consumer group ; ARGV[4] record retention s
+-- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] consumer group ; ARGV[4] record retention s ;
+--   ARGV[5] "1": the credit key is the shard's refund ledger (Redis Cluster)
 -- KEYS[1] the shard's notification stream (webhook notifier)
 -- Per message, 8 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures, receipt deadline
 --   set, scheduled set (= the record when not scheduling), stream of the held entry (= the record when none),
@@ -15,7 +16,8 @@ local maxlen = tonumber(ARGV[2])
 local group = ARGV[3]
 local out = {}
 local retention = tonumber(ARGV[4])
-local ai = 5
+local ledger = ARGV[5] == "1"
+local ai = 6
 while ai <= #ARGV do
   local rec, ev, figA, figC, dl, sched, stream = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5), K(ai + 6)
   local credit = K(ai + 7)
@@ -38,7 +40,7 @@ while ai <= #ARGV do
       local err = nil
       if stage ~= "" then err = {stage = stage, code = code, message = msg} end
       local k = parse_k(f[3])
-      local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1], credit = credit}
+      local c = {rec = rec, ev = ev, figA = figA, figC = figC, dl = dl, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1], credit = credit, ledger = ledger}
       set_state(c, k, f[2], current, to, err, detail, 0)
       if due ~= "0" then redis.call("ZADD", sched, tonumber(due), member) end
       if attempts ~= "" then redis.call("HSET", rec, "at", attempts) end

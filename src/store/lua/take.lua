@@ -7,7 +7,7 @@
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] "1" when transactional honours opt-outs ;
 --   ARGV[4] consumer group ; ARGV[5] record retention s ; ARGV[6] "1": hold marketing for the policy ;
 --   ARGV[7] frequency cap: most marketing messages per recipient in the window ("" = no cap) ;
---   ARGV[8] the cap's rolling window, ms
+--   ARGV[8] the cap's rolling window, ms ; ARGV[9] "1": the credit key is the shard's refund ledger (Cluster)
 -- KEYS[1] the shard's notification stream (webhook notifier)
 -- Per entry, 7 key indexes into KEYS (every distinct key is passed once): record, account events stream,
 --   account figures, campaign figures, the stream the entry was read from, the account's opt-out hash,
@@ -36,7 +36,8 @@ local hold = ARGV[6] == "1"
 local capMax = tonumber(ARGV[7])
 local capWindow = tonumber(ARGV[8]) or 0
 local HELD = {QUIET_HOURS = true, HOLIDAY = true}
-local ai = 9
+local ledger = ARGV[9] == "1"
+local ai = 10
 while ai <= #ARGV do
   local rec, ev, figA, figC, stream, optouts = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5)
   local credit, freq = K(ai + 6), K(ai + 7)
@@ -52,7 +53,7 @@ while ai <= #ARGV do
     status = "settled"
   else
     local k = parse_k(f[3])
-    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1], credit = credit}
+    local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1], credit = credit, ledger = ledger}
     if state == "sending" then
       -- Taken over from a consumer that died: its accepted parts must not be sent again.
       local parts = {}

@@ -8,7 +8,7 @@ import type { ConfigInput } from '../../../src/config/index.js';
 import smpp from 'smpp';
 import { runBalance } from '../../../src/cli/balance.js';
 import { CommandStatus } from '../../../src/smpp/pdu/index.js';
-import { uniquePrefix } from '../../helpers/redis.js';
+import { redisSection, uniquePrefix } from '../../helpers/redis.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { SmppPlatform } from '../../helpers/smpp-platform.js';
@@ -192,7 +192,7 @@ describe('credit', () => {
 
   it('two instances spending one balance concurrently never go below zero', async () => {
     const keyPrefix = uniquePrefix('shared');
-    const shared = { accounts: accounts(150), redis: { url: redis.url, keyPrefix } };
+    const shared = { accounts: accounts(150), redis: { ...redisSection(redis), keyPrefix } };
     const a = await gateway(shared);
     const b = await gateway(shared);
     const sends = Array.from({ length: 200 }, (_, i) =>

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
 import { startTestRedisCluster, type TestRedisCluster } from '../../helpers/redis-cluster.js';
 import { uniquePrefix } from '../../helpers/redis.js';
-import { clusterShardTag, clusterSlot, RedisKeys } from '../../../src/store/index.js';
+import { buildConfig } from '../../../src/config/index.js';
+import { MessageQueue } from '../../../src/queue/index.js';
+import {
+  clusterShardTag,
+  clusterSlot,
+  MessageStore,
+  RedisKeys,
+  shardOfId,
+} from '../../../src/store/index.js';
 
 const TOTAL = 10_000;
 let cluster: TestRedisCluster;
@@ -128,4 +136,63 @@ describe('Redis Cluster, 3 primaries', () => {
     // Relayed, the shards' own event streams are emptied.
     for (const shard of keys.shardList) expect(await cluster.client.xlen(keys.shardEvents(shard))).toBe(0);
   }, 180_000);
+
+  it('credit on a Cluster: a refund reaches the balance once, and the holds a crash left are ended by the sweep', async () => {
+    const keyPrefix = uniquePrefix('credit');
+    const config = buildConfig({
+      redis: { cluster: cluster.nodes, keyPrefix },
+      accounts: [{ id: 'acme', apiKeys: ['k'], senders: ['ACME'], credits: 100 }],
+      operators: [{ id: 'op', host: '127.0.0.1', port: 1, systemId: 'gw', password: 'pw' }],
+    });
+    const keys = new RedisKeys(keyPrefix, 16, { cluster: true });
+    const store = new MessageStore(cluster.client, keys);
+    const queue = new MessageQueue(store, config, () => 'op');
+    const balance = async () => Number(await cluster.client.get(keys.credit('acme')));
+    const send = (text: string, sendAt?: number) =>
+      queue.enqueue({
+        account: 'acme',
+        to: '+33612345678',
+        from: 'ACME',
+        text,
+        class: 'transactional',
+        ...(sendAt ? { sendAt } : {}),
+      });
+    const later = Date.now() + 3_600_000;
+    const first = await send('one part', later);
+    const second = await send('x'.repeat(300), later);
+    expect(await balance()).toBe(97);
+    // Reserved, written, the holds ended: nothing left for the sweep.
+    expect(await cluster.client.hlen(keys.creditHeld('acme'))).toBe(0);
+
+    // A cancel gives its 2 credits back through the shard's ledger, at once, and only once.
+    expect((await store.transition(second.id, 'cancelled')).changed).toBe(true);
+    expect(await balance()).toBe(99);
+    for (const n of keys.shardList) expect(await store.applyRefunds(n)).toBe(0);
+    // The same refund found again on a ledger (a move that crashed after applying it) is not applied twice.
+    const ledger = keys.creditRefunds(shardOfId(second.id));
+    await cluster.client.hset(ledger, second.id, 'acme|2');
+    for (const n of keys.shardList) await store.applyRefunds(n);
+    expect(await balance()).toBe(99);
+    expect(await cluster.client.hlen(ledger)).toBe(0);
+
+    // A crash between the reservation and the write leaves a hold: the sweep gives it back once stale; a
+    // hold whose message was written (a crash before the hold ended) stays spent.
+    await cluster.client.hset(keys.creditHeld('acme'), 'never-written', `5|${Date.now()}`);
+    await cluster.client.decrby(keys.credit('acme'), 5);
+    await cluster.client.hset(keys.creditHeld('acme'), first.id, `1|${Date.now()}`);
+    await cluster.client.sadd(keys.creditAccounts(), 'acme');
+    expect(await store.sweepCreditHolds()).toBe(0);
+    expect(await store.sweepCreditHolds(Date.now() + 61_000)).toBe(2);
+    expect(await balance()).toBe(99);
+    expect(await cluster.client.hlen(keys.creditHeld('acme'))).toBe(0);
+    // Out of credit: refused, nothing held, nothing written.
+    await cluster.client.set(keys.credit('acme'), 1);
+    const [refused] = await queue.enqueueMany([
+      { account: 'acme', to: '+33612345678', from: 'ACME', text: 'y'.repeat(300), class: 'transactional' },
+    ]);
+    expect(refused!.ok).toBe(false);
+    expect(refused!.ok ? undefined : (refused!.error as { code?: string }).code).toBe('INSUFFICIENT_CREDIT');
+    expect(await balance()).toBe(1);
+    expect(await cluster.client.hlen(keys.creditHeld('acme'))).toBe(0);
+  });
 });

@@ -340,7 +340,7 @@ describe('buildConfig and parseConfigObject', () => {
 });
 
 describe('parseConfig: redis shapes (url, cluster, sentinel)', () => {
-  it('reads a cluster (16 shards unless told) and a sentinel set; refuses credit limits on a cluster', () => {
+  it('reads a cluster (16 shards unless told) and a sentinel set', () => {
     const cluster = parseConfig(
       `redis:\n  cluster: ["redis://10.0.0.1:7000", "redis://:pw@10.0.0.2:7001"]\n${OPERATOR}`,
       'test.yaml',
@@ -354,15 +354,6 @@ describe('parseConfig: redis shapes (url, cluster, sentinel)', () => {
       }).redis.shards,
     ).toBe(4);
     expect(parseConfig(OPERATOR, 'test.yaml', { env: {} }).redis.shards).toBe(1);
-    expect(
-      lines(
-        errorOf(
-          `redis:\n  cluster: ["redis://10.0.0.1:7000"]\naccounts:\n  - { id: acme, apiKeys: [k], credits: 10 }\n${OPERATOR}`,
-        ),
-      ),
-    ).toEqual([
-      'accounts[0].credits: credit limits are not supported with redis.cluster yet (docs/scaling.md#redis-cluster)',
-    ]);
     const sentinel = parseConfig(
       `redis:\n  sentinel: { nodes: ["redis://10.0.0.1:26379"], name: mymaster, password: p }\n  waitReplicas: 1\n${OPERATOR}`,
       'test.yaml',

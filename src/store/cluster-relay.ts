@@ -1,13 +1,19 @@
-// On a Redis Cluster the message scripts write each state change's event on their shard's own event
-// stream (one slot with the message); the relay copies those events to the accounts' streams that SPEC §4
-// names, exactly once (event-relay.lua keeps a cursor per shard beside each account stream), then deletes
-// them from the shard. One instance relays a shard at a time (a lease); any instance takes over a lapsed one.
+// On a Redis Cluster the message scripts leave on their shard (one slot with the message) what belongs to
+// an account's keys on other slots: each state change's event, on the shard's own event stream, and the
+// credit they give back, on the shard's refund ledger. The relay moves both, exactly once: events to the
+// accounts' streams that SPEC §4 names (event-relay.lua keeps a cursor per shard beside each account
+// stream), refunds to the balances (MessageStore.applyRefunds); and ends the credit holds a crash left.
+// One instance relays a shard at a time (a lease); any instance takes over a lapsed one.
 import type { Logger } from 'pino';
 import type { RedisClient } from './connect.js';
 import type { RedisKeys } from './keys.js';
+import type { MessageStore } from './message-store.js';
 import { scripts } from './scripts.js';
 
-export interface EventRelayOptions {
+/** How often the credit holds a crash left are looked for. */
+const HOLD_SWEEP_MS = 5000;
+
+export interface ClusterRelayOptions {
   /** This instance's id (the lease holder). */
   holder: string;
   /** The account streams' cap (XADD MAXLEN ~), as the scripts use on one server. */
@@ -22,18 +28,20 @@ export interface EventRelayOptions {
 
 type Entry = [string, string[]];
 
-export class EventRelay {
+export class ClusterRelay {
   private stopped = true;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private readonly idleMs: number;
   private readonly batch: number;
   private readonly leaseMs: number;
+  private lastSweep = 0;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-    private readonly options: EventRelayOptions,
+    private readonly messages: MessageStore,
+    private readonly options: ClusterRelayOptions,
   ) {
     this.idleMs = options.idleMs ?? 20;
     this.batch = options.batch ?? 500;
@@ -59,6 +67,10 @@ export class EventRelay {
       let copied = 0;
       try {
         for (const shard of this.keys.shardList) copied += await this.relayShard(shard);
+        if (Date.now() - this.lastSweep >= HOLD_SWEEP_MS) {
+          this.lastSweep = Date.now();
+          await this.messages.sweepCreditHolds();
+        }
       } catch (error) {
         if (this.stopped) break;
         this.options.logger?.warn({ err: error }, 'event relay pass failed; retrying');
@@ -81,8 +93,8 @@ export class EventRelay {
   }
 
   /**
-   * One pass over one shard, when this instance holds (or takes) its lease: the oldest `batch` entries,
-   * copied account by account in their order, then deleted. Returns the entries handled.
+   * One pass over one shard, when this instance holds (or takes) its lease: its refunds applied, then the
+   * oldest `batch` events copied account by account in their order, then deleted. Returns the events handled.
    */
   async relayShard(shard: number): Promise<number> {
     const held = await scripts.lease.run(
@@ -91,6 +103,8 @@ export class EventRelay {
       ['acquire', this.options.holder, this.leaseMs],
     );
     if (Number(held) !== 1) return 0;
+    // Refunds left by a call that failed before it could apply them (the calls apply their own at once).
+    await this.messages.applyRefunds(shard);
     const source = this.keys.shardEvents(shard);
     const entries = (await this.redis.xrange(source, '-', '+', 'COUNT', this.batch)) as Entry[];
     if (entries.length === 0) return 0;
