@@ -19,18 +19,9 @@
 //   BENCH_CPU_PROF=1 (a --cpu-prof profile of each daemon in <work folder>/profiles, kept; summarise one
 //   with `node --import tsx bench/lib/profile-top.ts FILE`).
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChart } from './lib/chart.js';
 import { pipelineSubmits } from './smpp-server.bench.js';
@@ -45,8 +36,10 @@ import {
   singleRequest,
 } from './lib/gateway.js';
 import type { HttpConnection } from './lib/http.js';
+import { injectBatches, outsideStop, type Injection } from './lib/inject.js';
 import { Proc, cpuSeconds, freePort, installExitHandlers, portInUse, sleep, until } from './lib/proc.js';
 import { RedisServer, commandDelta, type RedisSnapshot } from './lib/redis.js';
+import { BUILD, SHARED, buildSink, startSink } from './lib/sink.js';
 import { MiB, formatInt, median, quantile, round } from './lib/stats.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -54,8 +47,6 @@ import { MiB, formatInt, median, quantile, round } from './lib/stats.js';
 // ---------------------------------------------------------------------------------------------------------
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SHARED = resolve(process.env.BENCH_SHARED ?? join(ROOT, '..', 'shared', 'bench'));
-const BUILD = resolve(process.env.BENCH_BUILD ?? join(os.tmpdir(), 'smpp-bench-build'));
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -172,112 +163,8 @@ async function section(name: string, run: () => Promise<void>, detail = ''): Pro
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The C sink (../shared/bench), built into BENCH_BUILD
-// ---------------------------------------------------------------------------------------------------------
-
-function buildSink(): void {
-  if (!existsSync(join(SHARED, 'smsc-sink.c'))) {
-    throw new Error(
-      `${join(SHARED, 'smsc-sink.c')} not found: set BENCH_SHARED to the folder holding smsc-sink.c (../shared/bench)`,
-    );
-  }
-  mkdirSync(BUILD, { recursive: true });
-  for (const file of readdirSync(SHARED)) {
-    if (file.endsWith('.c') || file === 'Makefile') copyFileSync(join(SHARED, file), join(BUILD, file));
-  }
-  const make = spawnSync('make', ['-s', '-C', BUILD], { encoding: 'utf8' });
-  if (make.error) {
-    throw new Error(`cannot run make (${make.error.message}): apt-get install -y build-essential`);
-  }
-  if (make.status !== 0) {
-    throw new Error(
-      `building the C sink in ${BUILD} failed (is gcc installed?):\n${make.stderr}${make.stdout}`,
-    );
-  }
-  for (const binary of ['smsc-sink', 'smpp-load']) {
-    if (!existsSync(join(BUILD, binary)))
-      throw new Error(`make succeeded but ${join(BUILD, binary)} is missing`);
-  }
-}
-
-async function startSink(dir: string, name: string, args: string[]): Promise<{ proc: Proc; port: number }> {
-  const port = await freePort();
-  const proc = await Proc.start(
-    'smsc-sink',
-    join(BUILD, 'smsc-sink'),
-    ['-P', String(port), '-L', '1800', ...args],
-    {
-      logFile: join(dir, `${name}.log`),
-    },
-  );
-  await proc.waitForLine(/^smsc-sink listening/, 5000);
-  return { proc, port };
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // Injection through the HTTP API
 // ---------------------------------------------------------------------------------------------------------
-
-interface Injection {
-  t0: number;
-  t1: number;
-  accepted: number;
-  refused: number;
-  firstError?: string;
-}
-
-/** The daemon is shutting down though we did not stop it: say so plainly. */
-function outsideStop(gateway: Gateway): string {
-  return `${gateway.proc.name} is shutting down (503 DRAINING) though the benchmark did not stop it: something else on this machine sent it SIGTERM or SIGINT${gateway.proc.running ? '' : ' (it has exited)'}`;
-}
-
-/** `total` messages in batches of `batch`, `concurrency` requests in flight; time from the first write. */
-async function injectBatches(
-  gateway: Gateway,
-  total: number,
-  text: (i: number) => string,
-  options: { batch: number; concurrency: number; offset?: number },
-): Promise<Injection> {
-  const offset = options.offset ?? 0;
-  const batches = Math.ceil(total / options.batch);
-  const build = (b: number): Buffer => {
-    const messages: string[] = [];
-    for (let i = b * options.batch; i < Math.min(total, (b + 1) * options.batch); i++)
-      messages.push(messageJson(offset + i, text(offset + i)));
-    return batchRequest(messages);
-  };
-  // Built beforehand when small enough, so that the client's JSON work stays out of the measured window.
-  const prebuilt = total <= 100_000 ? Array.from({ length: batches }, (_, b) => build(b)) : undefined;
-  const result: Injection = { t0: 0, t1: 0, accepted: 0, refused: 0 };
-  let next = 0;
-  const worker = async (connection: HttpConnection) => {
-    try {
-      for (let b = next++; b < batches; b = next++) {
-        const size = Math.min(options.batch, total - b * options.batch);
-        const response = await connection.request(prebuilt?.[b] ?? build(b));
-        if (response.status !== 202) {
-          result.refused += size;
-          result.firstError ??= `HTTP ${response.status}: ${response.body.slice(0, 200)}`;
-          if (response.body.includes('"DRAINING"')) throw new Error(outsideStop(gateway));
-          continue;
-        }
-        const counted = countBatch(response.body);
-        result.accepted += counted.accepted;
-        result.refused += counted.refused;
-        if (counted.firstError) result.firstError ??= counted.firstError;
-      }
-    } finally {
-      connection.close();
-    }
-  };
-  const connections = Array.from({ length: Math.min(options.concurrency, batches) }, () =>
-    gateway.connection(),
-  );
-  result.t0 = Date.now();
-  await Promise.all(connections.map(worker));
-  result.t1 = Date.now();
-  return result;
-}
 
 /** `total` messages, one POST /v1/messages each, over `connections` keep-alive connections. */
 async function injectSingles(

@@ -13,7 +13,10 @@ export const SMPP_PASSWORD = 'benchpw';
 export interface GatewayOptions {
   dir: string;
   name: string;
-  redisUrl: string;
+  /** One Redis (`redis.url`); ignored when redisCluster is given. */
+  redisUrl?: string;
+  /** Redis Cluster seed nodes (`redis.cluster`, redis://host:port each), instead of redisUrl. */
+  redisCluster?: string[];
   keyPrefix: string;
   smscPort: number;
   receipts: boolean;
@@ -25,6 +28,8 @@ export interface GatewayOptions {
   maxDepth?: number;
   /** Extra node options for the daemon (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** operators[].binds: sessions to the sink across all daemons together (default 1). */
+  binds?: number;
 }
 
 export function gatewayConfig(o: GatewayOptions, httpPort: number): string {
@@ -33,7 +38,9 @@ export function gatewayConfig(o: GatewayOptions, httpPort: number): string {
     'log:',
     '  level: warn',
     'redis:',
-    `  url: ${o.redisUrl}`,
+    ...(o.redisCluster !== undefined
+      ? [`  cluster: [${o.redisCluster.map((node) => JSON.stringify(node)).join(', ')}]`]
+      : [`  url: ${o.redisUrl}`]),
     `  keyPrefix: ${o.keyPrefix}`,
     'http:',
     `  listen: 127.0.0.1:${httpPort}`,
@@ -53,7 +60,7 @@ export function gatewayConfig(o: GatewayOptions, httpPort: number): string {
     '    systemId: bench',
     '    password: secret',
     '    bindMode: transceiver',
-    '    binds: 1',
+    `    binds: ${o.binds ?? 1}`,
     `    window: ${o.window}`,
     '    tps: 1000000',
     `    receipts: ${o.receipts}`,
@@ -103,6 +110,17 @@ export class Gateway {
       throw new Error(`${(error as Error).message}\n${proc.tail()}`);
     }
     return new Gateway(proc, httpPort, configFile);
+  }
+
+  /** Sessions of the operator bound on this instance (smppgw_binds_bound, summed); undefined if not exported. */
+  async bindsBound(): Promise<number | undefined> {
+    const response = await httpGet(this.httpPort, '/metrics', 5000);
+    let total: number | undefined;
+    for (const line of response.body.split('\n')) {
+      if (!line.startsWith('smppgw_binds_bound')) continue;
+      total = (total ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return total;
   }
 
   cpu(): number {

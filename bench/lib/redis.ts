@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { Proc, cpuSeconds, freePort, until } from './proc.js';
+import { Proc, cpuSeconds, freePort, portInUse, until } from './proc.js';
 
 export type Resp = string | number | null | Resp[] | Error;
 
@@ -134,10 +134,18 @@ export class RedisServer {
     readonly version: string,
   ) {}
 
-  static async start(dir: string): Promise<RedisServer> {
-    const dataDir = join(dir, 'redis');
+  /**
+   * A redis-server in `<dir>/<name>` (name: `redis` unless given), logging to `<dir>/<name>.log`, on `port`
+   * (a free one unless given), with `extraArgs` after the usual ones (e.g. --cluster-enabled yes).
+   */
+  static async start(
+    dir: string,
+    options: { name?: string; port?: number; extraArgs?: string[] } = {},
+  ): Promise<RedisServer> {
+    const name = options.name ?? 'redis';
+    const dataDir = join(dir, name);
     mkdirSync(dataDir, { recursive: true });
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     // The daemon's own managed server runs with these settings; `save ""`: the AOF is the persistence.
     const args = [
       '--port',
@@ -162,17 +170,32 @@ export class RedisServer {
       'no',
       '--logfile',
       '',
+      ...(options.extraArgs ?? []),
     ];
-    const proc = await Proc.start('redis-server', 'redis-server', args, { logFile: join(dir, 'redis.log') });
-    const client = await until(
-      'redis-server to answer PING',
-      async () => {
-        const c = await RespClient.connect(port, 500);
-        await c.command('PING');
-        return c;
+    const proc = await Proc.start(
+      name === 'redis' ? 'redis-server' : `redis-server(${name})`,
+      'redis-server',
+      args,
+      {
+        logFile: join(dir, `${name}.log`),
       },
-      10_000,
     );
+    let client: RespClient;
+    try {
+      client = await until(
+        'redis-server to answer PING',
+        async () => {
+          if (!proc.running) throw new Error(`exited:\n${proc.tail()}`);
+          const c = await RespClient.connect(port, 500);
+          await c.command('PING');
+          return c;
+        },
+        10_000,
+      );
+    } catch (error) {
+      await proc.stop(2000);
+      throw error;
+    }
     const version = (await client.info('server')).get('redis_version') ?? '?';
     return new RedisServer(proc, port, client, version);
   }
@@ -242,4 +265,83 @@ export function commandDelta(
   }
   byCommand.sort((a, b) => b[1] - a[1]);
   return { total, byCommand };
+}
+
+/**
+ * A Redis Cluster of `primaries` primaries and no replicas, each a RedisServer (AOF everysec) in its own
+ * directory under `dir` with `--cluster-enabled yes`, the slots assigned by `redis-cli --cluster create`.
+ */
+export class RedisCluster {
+  private constructor(readonly servers: RedisServer[]) {}
+
+  static async start(dir: string, primaries = 3, timeoutMs = 30_000): Promise<RedisCluster> {
+    const servers: RedisServer[] = [];
+    try {
+      for (let i = 0; i < primaries; i++) {
+        const port = await clusterPort(servers.map((s) => s.port));
+        servers.push(
+          await RedisServer.start(dir, {
+            name: `cluster-${i + 1}`,
+            port,
+            extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
+          }),
+        );
+      }
+      const args = [
+        '--cluster',
+        'create',
+        ...servers.map((s) => `127.0.0.1:${s.port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ];
+      const create = await Proc.start('redis-cli --cluster create', 'redis-cli', args, {
+        logFile: join(dir, 'cluster-create.log'),
+      });
+      const code = await create.wait(timeoutMs);
+      if (code !== 0)
+        throw new Error(`redis-cli ${args.join(' ')} exited ${String(code)}:\n${create.tail()}`);
+      for (const server of servers) {
+        await until(
+          `cluster_state:ok on 127.0.0.1:${server.port}`,
+          async () => {
+            const info = String(await server.client.command('CLUSTER', 'INFO'));
+            const known = Number(/cluster_known_nodes:(\d+)/.exec(info)?.[1] ?? 0);
+            return /cluster_state:ok/.test(info) && known === primaries ? true : undefined;
+          },
+          timeoutMs,
+          200,
+        );
+      }
+      return new RedisCluster(servers);
+    } catch (error) {
+      await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  /** The seed nodes, as `redis.cluster` takes them. */
+  get nodes(): string[] {
+    return this.servers.map((s) => `redis://127.0.0.1:${s.port}`);
+  }
+
+  async flushAll(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.flushAll()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.stop()));
+  }
+}
+
+/** A free port whose cluster bus port (port + 10000) is free too, not among `taken`. */
+async function clusterPort(taken: number[]): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = await freePort();
+    if (port + 10_000 > 65_535 || taken.includes(port) || taken.includes(port + 10_000)) continue;
+    if (taken.some((t) => t + 10_000 === port)) continue;
+    if (await portInUse(port + 10_000, 200)) continue;
+    return port;
+  }
+  throw new Error('no free port pair (port, port + 10000) found for a cluster node');
 }
