@@ -224,6 +224,18 @@ async function configuration(dir: string, backend: Backend, c: Configuration): P
           window: WINDOW,
           operatorRequired: true,
           binds: c.daemons,
+          // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each daemon there (bench/lib/profile-top.ts reads one).
+          ...(process.env.BENCH_CPU_PROF
+            ? {
+                nodeArgs: [
+                  '--cpu-prof',
+                  '--cpu-prof-dir',
+                  process.env.BENCH_CPU_PROF,
+                  '--cpu-prof-name',
+                  `${c.key}-daemon${d}.cpuprofile`,
+                ],
+              }
+            : {}),
         }),
       );
     }

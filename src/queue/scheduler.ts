@@ -4,12 +4,16 @@ import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics/index.js';
 import { LANES, type MessageStore } from '../store/index.js';
 
+/** How often acknowledged entries are trimmed from the queue streams. */
+const TRIM_INTERVAL_MS = 1000;
+
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopped = false;
   private current: Promise<void> | undefined;
   private lastSample = 0;
+  private lastTrim = 0;
 
   constructor(
     private readonly store: MessageStore,
@@ -47,6 +51,10 @@ export class Scheduler {
 
   async tick(): Promise<number> {
     let moved = 0;
+    // Trimming is housekeeping: once a second is enough, and with many shards (a Cluster) it is most of
+    // what an idle daemon asks of Redis.
+    const trim = Date.now() - this.lastTrim >= TRIM_INTERVAL_MS;
+    if (trim) this.lastTrim = Date.now();
     for (const op of this.operatorIds) {
       for (const shard of this.store.keys.shardList) {
         for (;;) {
@@ -55,7 +63,7 @@ export class Scheduler {
           if (n < 500) break;
         }
         // Acknowledged entries leave the streams here, in bulk, rather than one XDEL per message.
-        await this.store.trimAcknowledged(op, shard);
+        if (trim) await this.store.trimAcknowledged(op, shard);
       }
     }
     if (this.deps.metrics && Date.now() - this.lastSample >= 1000) {

@@ -12,6 +12,10 @@ import { scripts } from './scripts.js';
 
 /** How often the credit holds a crash left are looked for. */
 const HOLD_SWEEP_MS = 5000;
+/** How often the refunds a failed call left are looked for (the calls apply their own at once). */
+const REFUND_SWEEP_MS = 1000;
+/** The pause between passes grows from idleMs while nothing comes, up to this. */
+const IDLE_MAX_MS = 100;
 
 export interface ClusterRelayOptions {
   /** This instance's id (the lease holder). */
@@ -36,6 +40,9 @@ export class ClusterRelay {
   private readonly batch: number;
   private readonly leaseMs: number;
   private lastSweep = 0;
+  private lastRefundSweep = 0;
+  /** Per shard, until when this instance holds its lease (renewed at a third of its time, not every pass). */
+  private readonly heldUntil = new Map<number, number>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -63,10 +70,13 @@ export class ClusterRelay {
   }
 
   private async run(): Promise<void> {
+    let idle = this.idleMs;
     while (!this.stopped) {
       let copied = 0;
       try {
-        for (const shard of this.keys.shardList) copied += await this.relayShard(shard);
+        const refunds = Date.now() - this.lastRefundSweep >= REFUND_SWEEP_MS;
+        if (refunds) this.lastRefundSweep = Date.now();
+        for (const shard of this.keys.shardList) copied += await this.relayShard(shard, refunds);
         if (Date.now() - this.lastSweep >= HOLD_SWEEP_MS) {
           this.lastSweep = Date.now();
           await this.messages.sweepCreditHolds();
@@ -77,8 +87,27 @@ export class ClusterRelay {
         await this.pause(500);
         continue;
       }
-      if (copied === 0) await this.pause(this.idleMs);
+      // Events follow their messages within idleMs under load; a quiet relay slows down to IDLE_MAX_MS.
+      idle = copied > 0 ? this.idleMs : Math.min(IDLE_MAX_MS, idle * 2);
+      if (copied === 0) await this.pause(idle);
     }
+  }
+
+  /** Take or keep shard's lease; asks Redis only when a third of the lease time has passed. */
+  private async holdLease(shard: number): Promise<boolean> {
+    const now = Date.now();
+    if ((this.heldUntil.get(shard) ?? 0) - now > (2 * this.leaseMs) / 3) return true;
+    const held = await scripts.lease.run(
+      this.redis,
+      [this.keys.relayLease(shard)],
+      ['acquire', this.options.holder, this.leaseMs],
+    );
+    if (Number(held) !== 1) {
+      this.heldUntil.delete(shard);
+      return false;
+    }
+    this.heldUntil.set(shard, now + this.leaseMs);
+    return true;
   }
 
   private pause(ms: number): Promise<void> {
@@ -93,18 +122,14 @@ export class ClusterRelay {
   }
 
   /**
-   * One pass over one shard, when this instance holds (or takes) its lease: its refunds applied, then the
+   * One pass over one shard, when this instance holds (or takes) its lease: its refunds applied (when
+   * `refunds`), then the
    * oldest `batch` events copied account by account in their order, then deleted. Returns the events handled.
    */
-  async relayShard(shard: number): Promise<number> {
-    const held = await scripts.lease.run(
-      this.redis,
-      [this.keys.relayLease(shard)],
-      ['acquire', this.options.holder, this.leaseMs],
-    );
-    if (Number(held) !== 1) return 0;
+  async relayShard(shard: number, refunds = true): Promise<number> {
+    if (!(await this.holdLease(shard))) return 0;
     // Refunds left by a call that failed before it could apply them (the calls apply their own at once).
-    await this.messages.applyRefunds(shard);
+    if (refunds) await this.messages.applyRefunds(shard);
     const source = this.keys.shardEvents(shard);
     const entries = (await this.redis.xrange(source, '-', '+', 'COUNT', this.batch)) as Entry[];
     if (entries.length === 0) return 0;

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
@@ -11,6 +12,15 @@ import { ManagedRedis, freePort } from '../../src/store/index.js';
 import { clientPool, waitUntil } from './redis-nodes.js';
 
 const run = promisify(execFile);
+
+/** Can a server listen on this loopback port now? */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
 
 export interface TestRedisCluster {
   /** The primaries' URLs (what `redis.cluster` takes). */
@@ -30,7 +40,9 @@ export async function startTestRedisCluster(primaries = 3): Promise<TestRedisClu
   const servers: ManagedRedis[] = [];
   try {
     for (let i = 0; i < primaries; i++) {
-      const port = await freePort();
+      // Each node also listens on port + 10000 (the cluster bus): both must be free and under 65536.
+      let port = await freePort();
+      while (port + 10_000 > 65_535 || !(await portFree(port + 10_000))) port = await freePort();
       const server = new ManagedRedis({
         dataDir: join(root, `node-${i}`),
         port,

@@ -9,7 +9,7 @@ import { GatewayMetrics } from '../../../src/metrics/index.js';
 import { QueueError, type EnqueueOutcome } from '../../../src/queue/index.js';
 import { GatewayStore, type NewMessage } from '../../../src/store/index.js';
 import { waitFor } from '../../helpers/gateway.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import { redisSection, startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -23,7 +23,7 @@ describe('Redis ingress, rarer paths', () => {
   it('QUEUE_FULL: the entry stays pending and is queued later; an unexpected error is dead-lettered INTERNAL', async () => {
     const prefix = uniquePrefix('ipaths');
     const config = buildConfig({
-      redis: { url: redis.url, keyPrefix: prefix },
+      redis: { ...redisSection(redis), keyPrefix: prefix },
       accounts: [{ id: 'acme', apiKeys: ['k'], senders: ['ACME'] }],
       operators: [{ id: 'sim', host: '127.0.0.1', port: 1, systemId: 'g', password: 'p' }],
     });
@@ -99,7 +99,7 @@ describe('Redis ingress, rarer paths', () => {
   it('the group deleted under it (Redis back without its data): made again, reading goes on', async () => {
     const prefix = uniquePrefix('inogroup');
     const config = buildConfig({
-      redis: { url: redis.url, keyPrefix: prefix },
+      redis: { ...redisSection(redis), keyPrefix: prefix },
       accounts: [{ id: 'acme', apiKeys: ['k'], senders: ['ACME'] }],
       operators: [{ id: 'sim', host: '127.0.0.1', port: 1, systemId: 'g', password: 'p' }],
     });

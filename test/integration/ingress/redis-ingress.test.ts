@@ -11,7 +11,14 @@ import { MessageQueue } from '../../../src/queue/index.js';
 import { MessageStore } from '../../../src/store/index.js';
 import { SmscSimulator } from '../../../src/simulator/index.js';
 import { startTestGateway, waitFor, type TestGateway } from '../../helpers/gateway.js';
-import { testKeys, startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import {
+  ON_CLUSTER,
+  redisSection,
+  testKeys,
+  startTestRedis,
+  uniquePrefix,
+  type TestRedis,
+} from '../../helpers/redis.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -196,7 +203,7 @@ describe('Redis ingress', () => {
   it('two instances share one account stream: each reads part, every entry queued once', async () => {
     const prefix = uniquePrefix('ishare');
     const overrides = {
-      redis: { url: redis.url, keyPrefix: prefix },
+      redis: { ...redisSection(redis), keyPrefix: prefix },
       accounts: ACCOUNTS,
       operator: { tps: 20_000, window: 50, receipts: false },
     } as Partial<ConfigInput>;
@@ -242,7 +249,7 @@ describe('Redis ingress', () => {
     try {
       const input = {
         log: { level: 'warn' },
-        redis: { url: redis.url, keyPrefix: prefix },
+        redis: { ...redisSection(redis), keyPrefix: prefix },
         http: { listen: '127.0.0.1:0' },
         accounts: ACCOUNTS,
         operators: [
@@ -329,11 +336,16 @@ describe('Redis ingress', () => {
     await redis.client.xgroup('CREATE', stream, 'gateway', '0');
     await redis.client.xreadgroup('GROUP', 'gateway', 'ghost', 'COUNT', 10, 'STREAMS', stream, '>');
     const config = buildConfig({
-      redis: { url: redis.url, keyPrefix: prefix },
+      redis: { ...redisSection(redis), keyPrefix: prefix },
       accounts: ACCOUNTS,
       operators: [{ id: 'sim', host: '127.0.0.1', port: 1, systemId: 'g', password: 'p' }],
     } as ConfigInput);
-    const queue = new MessageQueue(new MessageStore(redis.client, keys), config, () => 'sim');
+    // The shard count the gateway will use (16 on a Cluster), so the clientRef keys are where it looks.
+    const queue = new MessageQueue(
+      new MessageStore(redis.client, testKeys(prefix, config.redis.shards)),
+      config,
+      () => 'sim',
+    );
     await queue.enqueueMany([
       {
         account: 'acme',
@@ -348,7 +360,7 @@ describe('Redis ingress', () => {
     const gw = await startTestGateway(
       redis,
       {
-        redis: { url: redis.url, keyPrefix: prefix },
+        redis: { ...redisSection(redis), keyPrefix: prefix },
         accounts: ACCOUNTS,
         operator: { receipts: false },
       } as Partial<ConfigInput>,
@@ -383,37 +395,42 @@ describe('Redis ingress', () => {
     }
   }, 30_000);
 
-  it('Redis away: the ingress pauses and resumes by itself, nothing lost', async () => {
-    const gw = await startTestGateway(redis, {
-      accounts: ACCOUNTS,
-      operator: { receipts: false, reconnect: { initialMs: 100, maxMs: 500 } },
-    } as Partial<ConfigInput>);
-    try {
-      const keys = gw.gateway.store.keys;
-      const batch = (from: number) =>
-        Array.from({ length: 50 }, (_, i) => ({
-          to: '+33612345678',
-          from: 'ACME',
-          text: `r${from + i}`,
-          class: 'transactional',
-        }));
-      await xaddAll(keys.ingress('acme'), batch(0));
-      const sim = gw.gateway.simulator!;
-      await waitFor(() => (sim.submits.length >= 50 ? true : undefined), 10_000, 'the first 50');
-      await redis.restart();
-      await xaddAll(keys.ingress('acme'), batch(50));
-      await waitFor(
-        () => (new Set(texts(sim)).size >= 100 ? true : undefined),
-        20_000,
-        'the next 50 after the restart',
-      );
-      await waitFor(
-        async () => ((await redis.client.xlen(keys.ingress('acme'))) === 0 ? true : undefined),
-        10_000,
-        'settled',
-      );
-    } finally {
-      await gw.stop();
-    }
-  }, 40_000);
+  // Redis restarting is one server's subject (on a Cluster, its own failover).
+  it.skipIf(ON_CLUSTER)(
+    'Redis away: the ingress pauses and resumes by itself, nothing lost',
+    async () => {
+      const gw = await startTestGateway(redis, {
+        accounts: ACCOUNTS,
+        operator: { receipts: false, reconnect: { initialMs: 100, maxMs: 500 } },
+      } as Partial<ConfigInput>);
+      try {
+        const keys = gw.gateway.store.keys;
+        const batch = (from: number) =>
+          Array.from({ length: 50 }, (_, i) => ({
+            to: '+33612345678',
+            from: 'ACME',
+            text: `r${from + i}`,
+            class: 'transactional',
+          }));
+        await xaddAll(keys.ingress('acme'), batch(0));
+        const sim = gw.gateway.simulator!;
+        await waitFor(() => (sim.submits.length >= 50 ? true : undefined), 10_000, 'the first 50');
+        await redis.restart();
+        await xaddAll(keys.ingress('acme'), batch(50));
+        await waitFor(
+          () => (new Set(texts(sim)).size >= 100 ? true : undefined),
+          20_000,
+          'the next 50 after the restart',
+        );
+        await waitFor(
+          async () => ((await redis.client.xlen(keys.ingress('acme'))) === 0 ? true : undefined),
+          10_000,
+          'settled',
+        );
+      } finally {
+        await gw.stop();
+      }
+    },
+    40_000,
+  );
 });

@@ -115,7 +115,8 @@ describe('Redis Sentinel failover under load', () => {
         // replica, waitReplicas 1 refuses writes (503) until the old primary is back as a replica.
         killing = set.killPrimary().then(async (f) => {
           failover = f;
-          await set.restartKilled();
+          // The sentinels make it a replica once they see it back; on a loaded machine that took over 30 s.
+          await set.restartKilled(60_000);
           restartedMs = Date.now() - killedAt;
         });
         const killedAt = Date.now();

@@ -7,12 +7,23 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/config/index.js';
 import { PLATFORM_OUTBOX_GROUP, PlatformOutboxFeeder } from '../../../src/platform/index.js';
 import { MessageQueue } from '../../../src/queue/index.js';
-import { GatewayStore, type NewMessage, type RedisPlatformOutbox } from '../../../src/store/index.js';
+import {
+  ClusterRelay,
+  GatewayStore,
+  type NewMessage,
+  type RedisPlatformOutbox,
+} from '../../../src/store/index.js';
 import { waitFor } from '../../helpers/gateway.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../../helpers/redis.js';
+import {
+  ON_CLUSTER,
+  redisSection,
+  startTestRedis,
+  uniquePrefix,
+  type TestRedis,
+} from '../../helpers/redis.js';
 
 let redis: TestRedis;
-const running: PlatformOutboxFeeder[] = [];
+const running: Array<PlatformOutboxFeeder | ClusterRelay> = [];
 beforeAll(async () => {
   redis = await startTestRedis();
 });
@@ -26,7 +37,7 @@ afterAll(async () => {
 function setup() {
   const prefix = uniquePrefix('feed');
   const config = buildConfig({
-    redis: { url: redis.url, keyPrefix: prefix },
+    redis: { ...redisSection(redis), keyPrefix: prefix },
     accounts: [
       { id: 'acme', apiKeys: ['k'], smpp: { systemId: 'acme', password: 'pw' }, senders: ['ACME'] },
       { id: 'web', apiKeys: ['w'], senders: ['WEB'] },
@@ -34,6 +45,12 @@ function setup() {
     operators: [{ id: 'op', host: '127.0.0.1', port: 1, systemId: 'gw', password: 'pw' }],
   });
   const store = new GatewayStore(redis.client, prefix);
+  if (ON_CLUSTER) {
+    // On a Cluster the state events reach the accounts' streams through the relay the gateway runs.
+    const relay = new ClusterRelay(store.redis, store.keys, store.messages, { holder: prefix, maxLen: 1000 });
+    relay.start();
+    running.push(relay);
+  }
   const queue = new MessageQueue(store.messages, config, () => 'op');
   const outbox = store.platformOutbox({ maxItems: 100, maxAgeMs: 60_000, leaseMs: 5_000 });
   const woken: string[] = [];
@@ -145,6 +162,12 @@ describe('PlatformOutboxFeeder', () => {
     await store.messages.transition(message.id, 'cancelled');
     // An instance that read the entries, then died before adding their items.
     const events = store.keys.events('acme');
+    // On a Cluster the events reach the account's stream through the relay, a moment later.
+    await waitFor(
+      async () => ((await redis.client.xlen(events)) >= 2 ? true : undefined),
+      5_000,
+      'the events on the account stream',
+    );
     const read = await redis.client.xreadgroup(
       'GROUP',
       PLATFORM_OUTBOX_GROUP,
