@@ -582,6 +582,8 @@ export class Gateway {
       ),
     );
     await step('loops', () => loops);
+    // On a Cluster, the drain's last state events still wait on their shards: relay them now.
+    if (redisUp && this.clusterRelay) await step('event relay', () => this.clusterRelay!.flush(), brief());
     await step('leases', () => this.leases?.stop(), Math.min(500, left()));
     await step('http', () => this.http?.close());
     await step('redis', () => this.connection?.close(Math.min(500, left())));

@@ -69,6 +69,19 @@ export class ClusterRelay {
     this.loop = undefined;
   }
 
+  /**
+   * After the loop stopped, at shutdown: relay what the drain's last state changes left on the shards, so
+   * the accounts' streams are whole when the daemon is gone (up to 10 passes; the rest waits for another
+   * instance or the next start).
+   */
+  async flush(): Promise<void> {
+    for (let pass = 0; pass < 10; pass++) {
+      let copied = 0;
+      for (const shard of this.keys.shardList) copied += await this.relayShard(shard);
+      if (copied === 0) return;
+    }
+  }
+
   private async run(): Promise<void> {
     let idle = this.idleMs;
     while (!this.stopped) {

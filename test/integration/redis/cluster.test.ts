@@ -195,4 +195,35 @@ describe('Redis Cluster, 3 primaries', () => {
     expect(await balance()).toBe(1);
     expect(await cluster.client.hlen(keys.creditHeld('acme'))).toBe(0);
   });
+
+  it('a stop relays the last state events: the account stream is whole once the daemon is gone', async () => {
+    const keyPrefix = uniquePrefix('stop');
+    const own = await startTestGateway(
+      { url: cluster.nodes[0]!, cluster: cluster.nodes },
+      { redis: { cluster: cluster.nodes, keyPrefix } },
+    );
+    const keys = new RedisKeys(keyPrefix, 16, { cluster: true });
+    let id = '';
+    try {
+      const { json } = await own.request('POST', '/v1/messages', {
+        to: '+33612345678',
+        from: 'ACME',
+        text: 'last one',
+        class: 'transactional',
+      });
+      id = String(json.id);
+      await waitFor(
+        async () => ((await own.gateway.store.messages.get(id))?.state === 'confirmed' ? true : undefined),
+        10_000,
+        'the message confirmed',
+      );
+    } finally {
+      await own.stop();
+    }
+    const states = (await cluster.client.xrange(keys.events('acme'), '-', '+'))
+      .map(([, flat]) => flat)
+      .filter((flat) => flat[flat.indexOf('id') + 1] === id)
+      .map((flat) => flat[flat.indexOf('state') + 1]);
+    expect(states).toEqual(['queued', 'sending', 'delivered', 'confirmed']);
+  });
 });
