@@ -6,6 +6,7 @@
 // One instance relays a shard at a time (a lease); any instance takes over a lapsed one.
 import type { Logger } from 'pino';
 import type { RedisClient } from './connect.js';
+import { groupBy } from './group.js';
 import type { RedisKeys } from './keys.js';
 import type { MessageStore } from './message-store.js';
 import { scripts } from './scripts.js';
@@ -146,13 +147,7 @@ export class ClusterRelay {
     const source = this.keys.shardEvents(shard);
     const entries = (await this.redis.xrange(source, '-', '+', 'COUNT', this.batch)) as Entry[];
     if (entries.length === 0) return 0;
-    const byAccount = new Map<string, Entry[]>();
-    for (const entry of entries) {
-      const account = accountOf(entry[1]);
-      let list = byAccount.get(account);
-      if (!list) byAccount.set(account, (list = []));
-      list.push(entry);
-    }
+    const byAccount = groupBy(entries, (entry) => accountOf(entry[1]));
     const field = `s${shard}`;
     await Promise.all(
       [...byAccount].map(([account, list]) => {

@@ -7,6 +7,7 @@ import { ReplicationError } from './errors.js';
 import type { MessageIdFormat } from '../config/index.js';
 import { isFinalReceiptStat } from '../smpp/pdu/index.js';
 import { Batcher } from './batcher.js';
+import { groupBy } from './group.js';
 import { CONSUMER_GROUP, RedisKeys, shardOfId, type Lane } from './keys.js';
 import type { ErrorStage, MessageState, MessageView } from './message.js';
 import {
@@ -338,20 +339,18 @@ export class MessageStore {
     const entries = await this.redis.hgetall(ledger);
     const ids = Object.keys(entries);
     if (ids.length === 0) return 0;
-    const byAccount = new Map<string, Array<[string, number]>>();
-    for (const id of ids) {
+    const refunds = ids.map((id) => {
       const value = entries[id]!;
       const sep = value.lastIndexOf('|');
-      const account = value.slice(0, sep);
-      byAccount.set(account, [...(byAccount.get(account) ?? []), [id, Number(value.slice(sep + 1))]]);
-    }
+      return { id, account: value.slice(0, sep), segments: Number(value.slice(sep + 1)) };
+    });
     const applied = await Promise.all(
-      [...byAccount].map(async ([account, refunds]) =>
+      [...groupBy(refunds, (r) => r.account)].map(async ([account, ofAccount]) =>
         Number(
           await scripts.creditRefund.run(
             this.redis,
-            [this.keys.credit(account), ...refunds.map(([id]) => this.keys.creditRefunded(account, id))],
-            [REFUND_MARKER_TTL_SECONDS, ...refunds.map(([, n]) => n)],
+            [this.keys.credit(account), ...ofAccount.map((r) => this.keys.creditRefunded(account, r.id))],
+            [REFUND_MARKER_TTL_SECONDS, ...ofAccount.map((r) => r.segments)],
           ),
         ),
       ),
@@ -395,10 +394,9 @@ export class MessageStore {
    * stale: kept when the message's record exists, given back when it does not.
    */
   private async writeReserved(records: readonly NewRecord[], now: number): Promise<WriteOutcome[]> {
-    const byAccount = new Map<string, number[]>();
-    records.forEach((r, i) => {
-      if (!r.credit || r.state === 'error') return;
-      byAccount.set(r.context.account, [...(byAccount.get(r.context.account) ?? []), i]);
+    const byAccount = groupBy(records.keys(), (i) => {
+      const r = records[i]!;
+      return r.credit && r.state !== 'error' ? r.context.account : undefined;
     });
     const reserved = new Map<number, { balance: number; lowAlert: boolean }>();
     const outcomes = new Array<WriteOutcome | undefined>(records.length);
@@ -731,11 +729,11 @@ export class MessageStore {
       if (error) throw error;
       return typeof k === 'string' ? decodeContext(k) : undefined;
     });
-    const byAccount = new Map<string, number[]>();
-    contexts.forEach((context, i) => {
-      if (!context || (context.class !== 'marketing' && !options.transactionalHonoursOptOut)) return;
-      const account = entries[i]!.ref.account;
-      byAccount.set(account, [...(byAccount.get(account) ?? []), i]);
+    const byAccount = groupBy(contexts.keys(), (i) => {
+      const context = contexts[i];
+      if (!context || (context.class !== 'marketing' && !options.transactionalHonoursOptOut))
+        return undefined;
+      return entries[i]!.ref.account;
     });
     const optedOut = entries.map(() => false);
     await Promise.all(

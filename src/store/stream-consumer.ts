@@ -4,6 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Cluster } from 'ioredis';
 import { closeNow, duplicateClient, type RedisClient } from './connect.js';
+import { groupBy } from './group.js';
 
 /**
  * How soon a Cluster read of streams on several slots looks again while it would block: 5 ms after entries
@@ -120,12 +121,7 @@ export class StreamConsumer {
     from: '>' | '0',
   ): Promise<StreamEntry[]> {
     if (!(this.reader instanceof Cluster)) return this.readSlot(streams, count, blockMs, from);
-    const bySlot = new Map<string, string[]>();
-    for (const stream of streams) {
-      const tag = hashTagOf(stream);
-      bySlot.set(tag, [...(bySlot.get(tag) ?? []), stream]);
-    }
-    const groups = [...bySlot.values()];
+    const groups = [...groupBy(streams, hashTagOf).values()];
     if (groups.length === 1) return this.readSlot(groups[0]!, count, blockMs, from);
     const readAll = async () =>
       (await Promise.all(groups.map((group) => this.readSlot(group, count, undefined, from)))).flat();
