@@ -251,6 +251,10 @@ async function end(
     topCommands: Object.fromEntries(
       commands.byCommand.slice(0, 15).map(([name, calls]) => [name, round(calls / messages, 2)]),
     ),
+    // Redis's own time per message by command (a script's time includes the commands it ran).
+    topCommandsUsPerMsg: Object.fromEntries(
+      commands.usecByCommand.slice(0, 15).map(([name, usec]) => [name, round(usec / messages, 2)]),
+    ),
     sinkCpuUsPerMsg: sinkPid ? perMessage(cpuSeconds(sinkPid) - start.sink) : undefined,
     clientCpuUsPerMsg: perMessage((client.user + client.system) / 1e6),
     rssMiB: round(memory.rss / MiB, 1),
@@ -556,6 +560,7 @@ function summarise(reps: RepFigures[]): Record<string, unknown> & { msgPerS: num
   out.msgPerSMin = byRate[0]!.msgPerS;
   out.msgPerSMax = byRate[byRate.length - 1]!.msgPerS;
   out.topCommands = middle.topCommands;
+  out.topCommandsUsPerMsg = middle.topCommandsUsPerMsg;
   if (middle.tailTopCommands) out.tailTopCommands = middle.tailTopCommands;
   return out;
 }
@@ -1018,6 +1023,12 @@ function table(): string {
       .map(([name, perMsg]) => `${name} ${perMsg}`)
       .join(', ');
     lines.push(`Redis commands per message in workload a: ${top}`);
+  }
+  if (a?.topCommandsUsPerMsg) {
+    const top = Object.entries(a.topCommandsUsPerMsg as Record<string, number>)
+      .map(([name, us]) => `${name} ${us}`)
+      .join(', ');
+    lines.push(`Redis µs per message by command in workload a (scripts include their commands): ${top}`);
   }
   for (const k of rows.filter((x) => x.figure === 'throughput' && x.skipped))
     lines.push(`Kannel, workload ${String(k.workload)}: skipped: ${String(k.skipped)}`);

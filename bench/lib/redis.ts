@@ -120,6 +120,8 @@ export interface RedisSnapshot {
   /** The same for the children it forked (AOF rewrites), apart: they come in bursts. */
   childrenCpu: number;
   commands: Map<string, number>;
+  /** Microseconds spent per command (commandstats `usec`; a script's includes the commands it ran). */
+  usec: Map<string, number>;
   usedMemory: number;
 }
 
@@ -211,16 +213,22 @@ export class RedisServer {
       await this.client.info('memory'),
     ];
     const commands = new Map<string, number>();
+    const usec = new Map<string, number>();
     for (const [key, value] of stats) {
       const calls = /calls=(\d+)/.exec(value);
+      const spent = /usec=(\d+)/.exec(value);
       const name = key.replace(/^cmdstat_/, '');
-      if (calls && !OWN_COMMANDS.has(name.split('|')[0]!)) commands.set(name, Number(calls[1]));
+      if (calls && !OWN_COMMANDS.has(name.split('|')[0]!)) {
+        commands.set(name, Number(calls[1]));
+        usec.set(name, Number(spent?.[1] ?? 0));
+      }
     }
     const used = (name: string) => Number(cpu.get(name) ?? 0);
     return {
       cpu: used('used_cpu_sys') + used('used_cpu_user'),
       childrenCpu: used('used_cpu_sys_children') + used('used_cpu_user_children'),
       commands,
+      usec,
       usedMemory: Number(memory.get('used_memory') ?? 0),
     };
   }
@@ -253,18 +261,21 @@ export class RedisServer {
 export function commandDelta(
   before: RedisSnapshot,
   after: RedisSnapshot,
-): { total: number; byCommand: Array<[string, number]> } {
+): { total: number; byCommand: Array<[string, number]>; usecByCommand: Array<[string, number]> } {
   const byCommand: Array<[string, number]> = [];
+  const usecByCommand: Array<[string, number]> = [];
   let total = 0;
   for (const [name, calls] of after.commands) {
     const delta = calls - (before.commands.get(name) ?? 0);
     if (delta > 0) {
       byCommand.push([name, delta]);
+      usecByCommand.push([name, (after.usec.get(name) ?? 0) - (before.usec.get(name) ?? 0)]);
       total += delta;
     }
   }
   byCommand.sort((a, b) => b[1] - a[1]);
-  return { total, byCommand };
+  usecByCommand.sort((a, b) => b[1] - a[1]);
+  return { total, byCommand, usecByCommand };
 }
 
 /**

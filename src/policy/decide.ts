@@ -4,6 +4,7 @@
 // inputs, and tests need neither Redis nor a fake clock.
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { AccountConfig, Config } from '../config/index.js';
+import { numberCountry } from '../numbers/index.js';
 import { PolicyError } from './errors.js';
 import { DateHolidaysSource, createHolidayCalendar, type HolidayCalendar } from './holidays.js';
 import { createNumberZones, recipientZones, type NumberZones } from './number-zones.js';
@@ -116,7 +117,9 @@ export function decide(
   rules: PolicyRules,
 ): PolicyDecision {
   if (!Number.isFinite(at)) throw new PolicyError('INVALID_INSTANT', `at: expected epoch ms, got ${at}`);
-  const country = parsePhoneNumberFromString(input.to)?.country;
+  // A number valid by the full metadata (every message an ingress took) has its country from that parse,
+  // already made; any other (a `policy check` of a made-up number) is read as the light metadata reads it.
+  const country = numberCountry(input.to) ?? parsePhoneNumberFromString(input.to)?.country;
   const recipient = recipientZones(input.to, country, input.zone, rules.numberZones);
   const zone = recipient.zone;
   const marketing = input.class === 'marketing';

@@ -81,26 +81,35 @@ export function createNumberZones(
     }
     return valid;
   };
+  // The answer depends only on the longest prefix found and the country: a few thousand pairs at most.
+  const answers = new Map<string, readonly string[]>();
   return {
     zonesOf(e164, country) {
-      const digits = e164.replace(/^\+/, '');
+      const digits = e164.startsWith('+') ? e164.slice(1) : e164;
+      let prefix = '';
       let byNumber: readonly string[] = [];
       if (/^\d+$/.test(digits)) {
         for (let n = Math.min(digits.length, longest); n > 0; n -= 1) {
           const found = prefixes.get(digits.slice(0, n));
           if (found) {
+            prefix = digits.slice(0, n);
             byNumber = found;
             break;
           }
         }
       }
+      const key = `${prefix}|${country ?? ''}`;
+      const known = answers.get(key);
+      if (known) return known;
       const byCountry = country ? countryZones(country) : [];
       // +44 lists Jersey, Guernsey and the Isle of Man beside London: a number libphonenumber calls GB is in
       // GB's zones. When the two sources disagree entirely (Mayotte: Indian/Mayotte vs Africa/Nairobi, same
       // clock) the number's own map is kept, being the finer of the two.
       const kept = byNumber.filter((z) => byCountry.includes(z));
       const zones = kept.length > 0 ? kept : byNumber.length > 0 ? byNumber : byCountry;
-      return [...new Set(zones)].filter(isValid).sort();
+      const answer = Object.freeze([...new Set(zones)].filter(isValid).sort());
+      answers.set(key, answer);
+      return answer;
     },
   };
 }
