@@ -538,7 +538,8 @@ export class OperatorWorker {
             smscId: result.messageId,
             format: operator.messageIdFormat,
             receiptTimeoutMs: operator.receipts ? Math.round(operator.receiptTimeoutHours * 3_600_000) : 0,
-            indexTtlSeconds: Math.ceil(operator.receiptTimeoutHours * 3600) + 86_400,
+            // No receipt asked (registered_delivery 0): nothing will look the SMSC id up.
+            indexTtlSeconds: operator.receipts ? Math.ceil(operator.receiptTimeoutHours * 3600) + 86_400 : 0,
           });
           return { kind: 'ok' };
         }

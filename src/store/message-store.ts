@@ -136,6 +136,7 @@ export interface AcceptedPart {
   format: MessageIdFormat;
   /** 0: the operator sends no receipts, so `delivered` is final. */
   receiptTimeoutMs: number;
+  /** How long the SMSC id stays findable for its receipt; 0: no receipt was asked for, so no index. */
   indexTtlSeconds: number;
 }
 
@@ -791,9 +792,10 @@ export class MessageStore {
     const kt = new KeyTable(this.keys.notifications(shard));
     const args: LuaArg[] = [now, this.eventsMaxLen, CONSUMER_GROUP, this.retentionSeconds];
     for (const p of parts) {
-      const index = smscIdForms(p.smscId, p.format).map((form) =>
-        this.keys.smscId(p.operatorId, form, shard),
-      );
+      const index =
+        p.indexTtlSeconds > 0
+          ? smscIdForms(p.smscId, p.format).map((form) => this.keys.smscId(p.operatorId, form, shard))
+          : [];
       const [rec] = this.contextKeys(p.ref);
       args.push(index.length);
       for (const key of this.contextKeys(p.ref)) args.push(kt.at(key));

@@ -11,10 +11,10 @@
 --   operator sends no receipts, `delivered` is final), stream entry id ("" = none held)
 -- Returns per part 3 values: state after, 1 when this part settled the message else 0, accepted count.
 local now = tonumber(ARGV[1])
-local maxlen = tonumber(ARGV[2])
+local maxlen = ARGV[2]
 local group = ARGV[3]
 local out = {}
-local retention = tonumber(ARGV[4])
+local retention = ARGV[4]
 local ai = 5
 while ai <= #ARGV do
   local n = tonumber(ARGV[ai])
@@ -46,12 +46,12 @@ while ai <= #ARGV do
         state = "confirmed"
       end
       -- Acknowledged only: the scheduler trims acknowledged entries in bulk (lua/trim.lua).
-      if entry ~= "" then redis.call("XACK", stream, group, entry) end
+      if entry ~= "" then ack(stream, entry) end
     else
       redis.call("HSET", rec, unpack(fields))
       -- Every part is on the SMSC but a failed receipt for one of them already ended the message in error:
       -- nothing is left to send, so the entry is acknowledged now rather than reclaimed after the lease.
-      if accepted >= k.segments and FINAL[state] and entry ~= "" then redis.call("XACK", stream, group, entry) end
+      if accepted >= k.segments and FINAL[state] and entry ~= "" then ack(stream, entry) end
     end
   end
   out[#out + 1] = state or ""
@@ -59,4 +59,5 @@ while ai <= #ARGV do
   out[#out + 1] = accepted
 end
 fig_flush()
+ack_flush(group)
 return out

@@ -19,8 +19,8 @@
 -- Returns per message one string: "ok", "ok:<balance>:<1 when the low-balance alert fires, else 0>" when
 --   charged, "credit:<balance>" when refused for lack of credit, or "dup:<first id>".
 local now = tonumber(ARGV[1])
-local retention = tonumber(ARGV[2])
-local maxlen = tonumber(ARGV[3])
+local retention = ARGV[2]
+local maxlen = ARGV[3]
 local refTtl = tonumber(ARGV[4])
 local out = {}
 local ai = 5
@@ -62,7 +62,7 @@ while ai <= #ARGV do
     if cref ~= rec then redis.call("SET", cref, id, "EX", refTtl) end
     local k = parse_k(kf)
     local c = {rec = rec, ev = ev, figA = figA, figC = figC, now = now, maxlen = maxlen, retention = retention, notify = KEYS[1]}
-    local line = state .. "\t" .. now .. "\t" .. code .. "\t" .. detail
+    local line = state .. "\t" .. NOW_S .. "\t" .. code .. "\t" .. detail
     local args = {"st", state, "h", line, "k", kf, "m", mf}
     if vu ~= "" then args[#args + 1] = "vu"; args[#args + 1] = vu end
     if detail ~= "" then args[#args + 1] = "dt"; args[#args + 1] = detail end

@@ -15,7 +15,7 @@ local function newer(a, b)
 end
 local last = redis.call("HGET", KEYS[2], ARGV[1])
 if last == false then last = nil end
-local maxlen = tonumber(ARGV[2])
+local maxlen = ARGV[2]
 local copied = 0
 local i = 3
 while i <= #ARGV do

@@ -10,7 +10,7 @@
 -- then D, the number of duplicates; per duplicate: ingress id, the first message's id, clientRef
 -- then the ids to acknowledge and delete (every entry of the batch).
 -- Returns the number of entries acknowledged.
-local group, maxlen, deadMax, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local group, maxlen, deadMax, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local i = 5
 local refused = tonumber(ARGV[i]); i = i + 1
 for _ = 1, refused do

@@ -8,9 +8,9 @@
 --   "applied" | "duplicate" | "missing"), state after. Only "settled" is reported to the final-state hook: a
 --   later part's receipt for a message already in error is applied too, and must not count it twice.
 local now = tonumber(ARGV[1])
-local maxlen = tonumber(ARGV[2])
+local maxlen = ARGV[2]
 local out = {}
-local retention = tonumber(ARGV[3])
+local retention = ARGV[3]
 local ai = 4
 while ai <= #ARGV do
   local rec, ev, figA, figC, dl = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4)
@@ -28,7 +28,7 @@ while ai <= #ARGV do
       result = "duplicate"
     else
       -- The part's receipt (and the confirmed count) go out in the same HSET as a state change, if any.
-      local fields = {"r" .. part, stat .. "\t" .. errc .. "\t" .. now}
+      local fields = {"r" .. part, stat .. "\t" .. errc .. "\t" .. NOW_S}
       local changed = false
       if final then
         local k = parse_k(f[3])

@@ -12,10 +12,10 @@
 --   ("0" = not scheduled), scheduled-set member, stream entry id ("" = none), attempts ("" = unchanged)
 -- Returns per message 2 values: 1 when the state changed else 0, previous state ("" = no record).
 local now = tonumber(ARGV[1])
-local maxlen = tonumber(ARGV[2])
+local maxlen = ARGV[2]
 local group = ARGV[3]
 local out = {}
-local retention = tonumber(ARGV[4])
+local retention = ARGV[4]
 local ledger = ARGV[5] == "1"
 local ai = 6
 while ai <= #ARGV do
@@ -48,9 +48,10 @@ while ai <= #ARGV do
     end
   end
   -- The held entry is done with whatever happened: the message is settled, rescheduled, or was gone.
-  if entry ~= "" then redis.call("XACK", stream, group, entry) end
+  if entry ~= "" then ack(stream, entry) end
   out[#out + 1] = changed
   out[#out + 1] = current or ""
 end
 fig_flush()
+ack_flush(group)
 return out

@@ -27,11 +27,11 @@
 -- holding (still `scheduled`, its detail the deferral's reason): its wait for the window used up its
 -- validity, so it ends as a deferral past the validity does, error QUIET_HOURS (stage policy): "lapsed".
 local now = tonumber(ARGV[1])
-local maxlen = tonumber(ARGV[2])
+local maxlen = ARGV[2]
 local txHonours = ARGV[3] == "1"
 local group = ARGV[4]
 local out = {}
-local retention = tonumber(ARGV[5])
+local retention = ARGV[5]
 local hold = ARGV[6] == "1"
 local capMax = tonumber(ARGV[7])
 local capWindow = tonumber(ARGV[8]) or 0
@@ -88,7 +88,7 @@ while ai <= #ARGV do
     end
   end
   if status == "gone" or status == "settled" or status == "expired" or status == "lapsed" then
-    redis.call("XACK", stream, group, entry)
+    ack(stream, entry)
   end
   out[#out + 1] = status
   out[#out + 1] = state or ""
@@ -99,4 +99,5 @@ while ai <= #ARGV do
   out[#out + 1] = live and f[3] or ""
 end
 fig_flush()
+ack_flush(group)
 return out
