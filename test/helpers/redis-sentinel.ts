@@ -121,10 +121,15 @@ export async function startTestSentinelSet(): Promise<TestSentinelSet> {
       await server.kill();
       killed = server.port;
       let to = from;
+      // Done when every sentinel names the promoted replica, not only the leader: the leader names it while
+      // its failover is still under way, and an old primary back before the failover ends could be kept as
+      // the primary (the promoted replica then resynced from it); the test would be about Sentinel's race,
+      // not about the daemon.
       await waitUntil(
         async () => {
           to = await askPrimary(sentinels[0]!.client);
           if (to === from || to === '') return false;
+          for (const s of sentinels.slice(1)) if ((await askPrimary(s.client)) !== to) return false;
           const info = await clientOn(Number(to.split(':')[1])).info('replication');
           return /role:master/.test(info);
         },
