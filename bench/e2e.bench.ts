@@ -40,6 +40,7 @@ import { injectBatches, outsideStop, type Injection } from './lib/inject.js';
 import { Proc, cpuSeconds, freePort, installExitHandlers, portInUse, sleep, until } from './lib/proc.js';
 import { RedisServer, commandDelta, type RedisSnapshot } from './lib/redis.js';
 import { BUILD, SHARED, buildSink, startSink } from './lib/sink.js';
+import { BenchOutput, note } from './lib/output.js';
 import { MiB, formatInt, median, quantile, round } from './lib/stats.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -135,19 +136,9 @@ const WORKLOADS: Workload[] = [
 // ---------------------------------------------------------------------------------------------------------
 
 type Row = Record<string, unknown> & { figure: string };
-const rows: Row[] = [];
-let failures = 0;
-
-function emit(row: Row): Row {
-  const full = { bench: 'e2e', ...row };
-  rows.push(full);
-  console.log(JSON.stringify(full));
-  return full;
-}
-
-function note(message: string): void {
-  process.stderr.write(`# ${message}\n`);
-}
+const output = new BenchOutput<Row>('e2e');
+const rows = output.rows;
+const emit = (row: Row): Row => output.emit(row);
 
 async function section(name: string, run: () => Promise<void>, detail = ''): Promise<void> {
   if (!SECTIONS.has(name)) return;
@@ -155,7 +146,7 @@ async function section(name: string, run: () => Promise<void>, detail = ''): Pro
   try {
     await run();
   } catch (error) {
-    failures++;
+    output.failures++;
     const message = error instanceof Error ? error.message : String(error);
     note(`${name} failed: ${message}`);
     emit({ figure: 'error', section: name, error: message.split('\n')[0] });
@@ -1119,10 +1110,10 @@ async function main(): Promise<void> {
   );
   writeChart(machine);
   process.stderr.write(`\n${table()}\n\n`);
-  if (failures === 0 && process.env.BENCH_KEEP !== '1' && !CPU_PROF)
+  if (output.failures === 0 && process.env.BENCH_KEEP !== '1' && !CPU_PROF)
     rmSync(dir, { recursive: true, force: true });
   else note(`work files (configs, logs) kept in ${dir}`);
-  process.exitCode = failures === 0 ? 0 : 1;
+  process.exitCode = output.failures === 0 ? 0 : 1;
 }
 
 await main();

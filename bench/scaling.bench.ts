@@ -26,6 +26,7 @@ import { injectBatches, type Injection } from './lib/inject.js';
 import { Proc, installExitHandlers, sleep, until } from './lib/proc.js';
 import { RedisCluster, RedisServer, commandDelta, type RedisSnapshot } from './lib/redis.js';
 import { buildSink, startSink } from './lib/sink.js';
+import { BenchOutput, note } from './lib/output.js';
 import { median, round } from './lib/stats.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -77,19 +78,9 @@ const ONLY = new Set(
 // ---------------------------------------------------------------------------------------------------------
 
 type Row = Record<string, unknown>;
-const rows: Row[] = [];
-let failures = 0;
-
-function emit(row: Row): Row {
-  const full = { bench: 'scaling', ...row };
-  rows.push(full);
-  console.log(JSON.stringify(full));
-  return full;
-}
-
-function note(message: string): void {
-  process.stderr.write(`# ${message}\n`);
-}
+const output = new BenchOutput<Row>('scaling');
+const rows = output.rows;
+const emit = (row: Row): Row => output.emit(row);
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -465,7 +456,7 @@ async function main(): Promise<void> {
           try {
             await configuration(dir, backend, c);
           } catch (error) {
-            failures++;
+            output.failures++;
             note(`${c.key} failed: ${errorMessage(error)}`);
             emit({ figure: 'error', configuration: c.key, error: errorMessage(error).split('\n')[0] });
           }
@@ -473,7 +464,7 @@ async function main(): Promise<void> {
       } catch (error) {
         // The Redis side could not start: every configuration on it fails with that reason.
         for (const c of wanted.filter((w) => !rows.some((r) => r.configuration === w.key))) {
-          failures++;
+          output.failures++;
           note(`${c.key} failed: ${errorMessage(error)}`);
           emit({ figure: 'error', configuration: c.key, error: errorMessage(error).split('\n')[0] });
         }
@@ -483,7 +474,7 @@ async function main(): Promise<void> {
     }
   } finally {
     process.stderr.write(`\n${table()}\n`);
-    if (KEEP || failures > 0) note(`work folder kept: ${dir}`);
+    if (KEEP || output.failures > 0) note(`work folder kept: ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }
