@@ -44,6 +44,19 @@ function optionalString(input: Record<string, unknown>, field: string, max: numb
   return value;
 }
 
+/**
+ * A sender's own identifier (clientRef, campaignId): up to 128 characters, no control character. They are
+ * written into records, keys and events where TAB, newline and U+001F separate fields.
+ */
+function identifier(input: Record<string, unknown>, field: string): string | undefined {
+  const value = optionalString(input, field, 128);
+  // eslint-disable-next-line no-control-regex
+  if (value !== undefined && /[\u0000-\u001f\u007f]/.test(value)) {
+    throw invalid(field, 'no control characters (TAB, newline, …)');
+  }
+  return value;
+}
+
 export { normaliseNumber };
 
 /**
@@ -109,8 +122,8 @@ export function validateMessage(
     }
     validityMinutes = v;
   }
-  const clientRef = optionalString(input, 'clientRef', 128);
-  const campaignId = optionalString(input, 'campaignId', 128);
+  const clientRef = identifier(input, 'clientRef');
+  const campaignId = identifier(input, 'campaignId');
   const callbackUrl = optionalString(input, 'callbackUrl', 2048);
   if (callbackUrl !== undefined) {
     let ok = false;

@@ -45,7 +45,8 @@ export interface MessageMeta {
 
 // TAB and newline separate fields in the record's compact strings: keep them out of the values.
 function clean(value: string | undefined): string {
-  return value === undefined ? '' : value.replace(/[\t\n]/g, ' ');
+  // eslint-disable-next-line no-control-regex -- U+001F separates packed fields (message-store.ts pack)
+  return value === undefined ? '' : value.replace(/[\t\n\x1f]/g, ' ');
 }
 
 export function encodeContext(c: MessageContext): string {

@@ -4,26 +4,22 @@
 -- receipt ended the message before its last part was accepted).
 -- Globals: ARGV[1] now ms ; ARGV[2] events MAXLEN ; ARGV[3] consumer group ; ARGV[4] record retention s
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per part, 6 + n key indexes into KEYS (every distinct key is passed once): record, account events
---   stream, account figures, campaign figures, receipt deadline set, the stream the entry was read from
---   (= the record when none), then n SMSC-id index keys
--- Per part, before the key indexes: n; after them, 6 ARGV: part number, SMSC id, index value, index TTL s, receipt timeout ms ("0": the
---   operator sends no receipts, `delivered` is final), stream entry id ("" = none held)
+-- Per part, one ARGV packed of 13 fields (lib-record's `item`): 6 key indexes into KEYS (every distinct key is
+--   passed once): record, account events stream, account figures, campaign figures, receipt deadline set,
+--   the stream the entry was read from (= the record when none); the key indexes of its SMSC-id index keys
+--   joined by "," ("" = none: no receipt was asked for); part number, index value, index TTL s, receipt
+--   timeout ms ("0": the operator sends no receipts, `delivered` is final), stream entry id ("" = none
+--   held), and last the SMSC id (as the SMSC sent it, read to the end)
 -- Returns per part 3 values: state after, 1 when this part settled the message else 0, accepted count.
 local now = tonumber(ARGV[1])
 local maxlen = ARGV[2]
 local group = ARGV[3]
 local out = {}
 local retention = ARGV[4]
-local ai = 5
-while ai <= #ARGV do
-  local n = tonumber(ARGV[ai])
-  local rec, ev, figA, figC, dl, stream = K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5), K(ai + 6)
-  local index = ai + 7
-  ai = ai + 7 + n
-  local part, smscId, value, ttl, timeout, entry = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], ARGV[ai + 5]
-  for i = 0, n - 1 do redis.call("SET", K(index + i), value, "EX", ttl) end
-  ai = ai + 6
+for ai = 5, #ARGV do
+  local r, e, fa, fc, d, sm, index, part, value, ttl, timeout, entry, smscId = item(ARGV[ai], 13)
+  local rec, ev, figA, figC, dl, stream = KI(r), KI(e), KI(fa), KI(fc), KI(d), KI(sm)
+  for i in string.gmatch(index, "[^,]+") do redis.call("SET", KEYS[tonumber(i)], value, "EX", ttl) end
   local f = redis.call("HMGET", rec, "st", "h", "k", "a" .. part, "ac", "cf")
   local state = f[1]
   local settled = 0

@@ -2,15 +2,16 @@
 -- scheduled-set member), its first event and its figures, atomically; the caller answers only after.
 -- Globals: ARGV[1] now ms ; ARGV[2] record retention s ; ARGV[3] events MAXLEN ; ARGV[4] clientRef TTL s
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per message, 8 key indexes into KEYS (every distinct key is passed once): record, account events stream, account figures, campaign figures (= account
---   figures when none), target (operator stream, scheduled set, or the record when refused),
---   clientRef key (= the record when none), the account's credit balance, its low-balance flag
--- Per message, 15 ARGV: id, target kind ("stream" | "scheduled" | "none"), due ms, state, error code,
---   error message, k field, m field, valid-until ms ("" = none), queue member (stream ref or set member),
+-- Per message, one ARGV packed of 23 fields (lib-record's `item`): first 8 key indexes into KEYS (every
+--   distinct key is passed once): record, account events stream, account figures, campaign figures (=
+--   account figures when none), target (operator stream, scheduled set, or the record when refused),
+--   clientRef key (= the record when none), the account's credit balance, its low-balance flag;
+--   then id, target kind ("stream" | "scheduled" | "none"), due ms, state, error code,
+--   error message, k field, valid-until ms ("" = none), queue member (stream ref or set member),
 --   detail ("" = none; the reason of a policy deferral, e.g. QUIET_HOURS), ingress entry id ("" = none;
 --   written on the first event only, never in the record), credits to reserve ("" = the account is
 --   unlimited), the account's configured credit (the balance when the key is absent), the low-balance
---   threshold ("" = none)
+--   threshold ("" = none), and last the m field
 --   Credits "r<n>": reserved by the caller beforehand (Redis Cluster): only recorded in `cr`.
 -- Credit: a message to queue or schedule is charged its segments from the balance, in the batch's order,
 --   or not written at all when they do not fit (the caller refuses it INSUFFICIENT_CREDIT); the amount is
@@ -23,16 +24,10 @@ local retention = ARGV[2]
 local maxlen = ARGV[3]
 local refTtl = tonumber(ARGV[4])
 local out = {}
-local ai = 5
-while ai <= #ARGV do
-  local rec, ev, figA, figC, target, cref = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5)
-  local credit, low = K(ai + 6), K(ai + 7)
-  ai = ai + 8
-  local id, kind, due, state = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3]
-  local code, msg, kf, mf, vu, member = ARGV[ai + 4], ARGV[ai + 5], ARGV[ai + 6], ARGV[ai + 7], ARGV[ai + 8], ARGV[ai + 9]
-  local detail, ingressId = ARGV[ai + 10], ARGV[ai + 11]
-  local charge, initial, threshold = ARGV[ai + 12], ARGV[ai + 13], ARGV[ai + 14]
-  ai = ai + 15
+for ai = 5, #ARGV do
+  local r, e, fa, fc, t, cr, cd, lw, id, kind, due, state, code, msg, kf, vu, member, detail, ingressId,
+    charge, initial, threshold, mf = item(ARGV[ai], 23)
+  local rec, ev, figA, figC, target, cref, credit, low = KI(r), KI(e), KI(fa), KI(fc), KI(t), KI(cr), KI(cd), KI(lw)
   local first = nil
   if cref ~= rec then first = redis.call("GET", cref) end
   local reply = "ok"

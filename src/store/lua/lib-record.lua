@@ -34,6 +34,31 @@ local function K(i)
   return KEYS[tonumber(ARGV[i])]
 end
 
+-- The key a packed field names by its index (KEYS[0], from "0", is nil: no key).
+local function KI(s)
+  return KEYS[tonumber(s)]
+end
+
+-- enqueue, take and accept get each item of their batch as one argument: its n fields joined by \031
+-- (message-store.ts `pack`), split here by one string.match. One argument per field cost the daemon 5 to 6 µs
+-- a message in ioredis for enqueue's 23 fields, against 1.3 packed. No field holds \031 except the last,
+-- which is read to the end.
+local ITEM_PATTERNS = {}
+
+local function item_fields(n, s, first, ...)
+  if first == nil then error("a batch item with fewer than " .. n .. " fields: " .. string.sub(s, 1, 80)) end
+  return first, ...
+end
+
+local function item(s, n)
+  local pattern = ITEM_PATTERNS[n]
+  if not pattern then
+    pattern = "^" .. string.rep("([^\031]*)\031", n - 1) .. "(.*)$"
+    ITEM_PATTERNS[n] = pattern
+  end
+  return item_fields(n, s, string.match(s, pattern))
+end
+
 local FIG = {}
 
 local function fig(key, field, by)

@@ -9,13 +9,14 @@
 --   ARGV[7] frequency cap: most marketing messages per recipient in the window ("" = no cap) ;
 --   ARGV[8] the cap's rolling window, ms ; ARGV[9] "1": the credit key is the shard's refund ledger (Cluster)
 -- KEYS[1] the shard's notification stream (webhook notifier)
--- Per entry, 7 key indexes into KEYS (every distinct key is passed once): record, account events stream,
+-- Per entry, one ARGV packed of 9 fields (lib-record's `item`): first 8 key indexes into KEYS (every
+--   distinct key is passed once): record, account events stream,
 --   account figures, campaign figures, the stream the entry was read from, the account's opt-out hash,
 --   the account's credit balance (an expired message's reserved credit goes back), the recipient's
 --   frequency set (= the record when not counted: no cap, transactional, or the first, holding call)
 --   On a Redis Cluster, where the opt-out hash sits on another slot, the caller reads it first and passes
 --   index 0 (no key: opted out) or the record (not opted out) in its place.
--- Per entry, 1 ARGV: the stream entry id
+--   then last the stream entry id
 -- Frequency cap: a marketing message moving to `sending` is counted in its recipient's set (member the id,
 --   score now; the set expires a window after its last member); when the set already holds the cap within
 --   the window (this message not among them: a retry counts once), it is left as it is, "capped", for the
@@ -37,13 +38,10 @@ local capMax = tonumber(ARGV[7])
 local capWindow = tonumber(ARGV[8]) or 0
 local HELD = {QUIET_HOURS = true, HOLIDAY = true}
 local ledger = ARGV[9] == "1"
-local ai = 10
-while ai <= #ARGV do
-  local rec, ev, figA, figC, stream, optouts = K(ai), K(ai + 1), K(ai + 2), K(ai + 3), K(ai + 4), K(ai + 5)
-  local credit, freq = K(ai + 6), K(ai + 7)
-  ai = ai + 8
-  local entry = ARGV[ai]
-  ai = ai + 1
+for ai = 10, #ARGV do
+  local r, e, fa, fc, sm, oo, cd, fq, entry = item(ARGV[ai], 9)
+  local rec, ev, figA, figC, stream, optouts = KI(r), KI(e), KI(fa), KI(fc), KI(sm), KI(oo)
+  local credit, freq = KI(cd), KI(fq)
   local f = redis.call("HMGET", rec, "st", "h", "k", "m", "vu", "at", "dt")
   local state = f[1]
   local status, accepted = "send", ""

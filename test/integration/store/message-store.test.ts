@@ -132,6 +132,34 @@ describe('message store', () => {
     expect((await t.store.transition(ids[0]!, 'cancelled')).changed).toBe(false);
   });
 
+  it('packs each item into one argument: an SMSC id holding the separator (U+001F) and a TAB is kept and found by its receipt', async () => {
+    const t = setup();
+    const { id } = await t.queue.enqueue(t.message({ clientRef: 'ref\u001fwith\tcontrols' }));
+    const [entry] = await readEntries(t.keys, 1);
+    await t.store.take([entry!], { transactionalHonoursOptOut: false });
+    const smscId = 'op\u001fid\t7';
+    expect(
+      await t.store.acceptPart({
+        ref: entry!.ref,
+        entry: entry!,
+        part: 1,
+        operatorId: 'op',
+        smscId,
+        format: 'string',
+        receiptTimeoutMs: 60_000,
+        indexTtlSeconds: 3600,
+      }),
+    ).toMatchObject({ state: 'delivered', settled: true });
+    const view = (await t.store.get(id))!;
+    expect(view.parts[0]!.smscMessageId).toBe(smscId);
+    // The record's own fields are TAB-separated: the clientRef's controls are spaces there.
+    expect(view.clientRef).toBe('ref with controls');
+    expect(
+      await t.store.applyReceipt({ operatorId: 'op', smscId, format: 'string', stat: 'DELIVRD', err: '000' }),
+    ).toBe('applied');
+    expect((await t.store.get(id))!.state).toBe('confirmed');
+  });
+
   it('acknowledges an entry in the same call that records its last part', async () => {
     const t = setup();
     const { id } = await t.queue.enqueue(t.message({ text: 'x'.repeat(300) }));
