@@ -10,75 +10,87 @@ export const HEADER_LENGTH = 16;
 
 type BodyRecord = Record<string, string | number | Buffer>;
 
+const EMPTY = Buffer.alloc(0);
+
 function fieldDefault(spec: FieldSpec): string | number | Buffer {
   if (spec.type === 'uint8') return 0;
   if (spec.type === 'cstring') return '';
   return Buffer.alloc(0);
 }
 
-/** Encode one PDU. Throws PduError('PDU_FIELD_TOO_LONG') for a field the spec does not allow: a caller bug. */
+function tooLong(message: string): PduError {
+  return new PduError('PDU_FIELD_TOO_LONG', message, { recoverable: false });
+}
+
+/**
+ * Encode one PDU. Throws PduError('PDU_FIELD_TOO_LONG') for a field the spec does not allow: a caller bug.
+ * Two passes, one buffer: the fields are measured (and checked), then written in place. A buffer per field
+ * and a concat cost about 4 µs a submit_sm, on every message.
+ */
 export function encodePdu(pdu: Pdu): Buffer {
   const commandId = CommandId[pdu.command];
   const fields = bodyFields[pdu.command];
   const body = pdu.body as unknown as Partial<BodyRecord>;
-  const parts: Buffer[] = [];
   let length = HEADER_LENGTH;
   for (const spec of fields) {
     const raw = body[spec.name] ?? fieldDefault(spec);
-    let chunk: Buffer;
     if (spec.type === 'uint8') {
       const n = typeof raw === 'number' ? raw : 0;
       if (!Number.isInteger(n) || n < 0 || n > 255) {
-        throw new PduError('PDU_FIELD_TOO_LONG', `${pdu.command}.${spec.name}: ${n} is not an octet`, {
-          recoverable: false,
-        });
+        throw tooLong(`${pdu.command}.${spec.name}: ${n} is not an octet`);
       }
-      chunk = Buffer.from([n]);
+      length += 1;
     } else if (spec.type === 'cstring') {
-      const text = typeof raw === 'string' ? raw : '';
       // C-Octet strings are ASCII in the spec; latin1 keeps one octet per character.
-      const bytes = Buffer.from(text, 'latin1');
-      if (bytes.length + 1 > spec.max) {
-        throw new PduError(
-          'PDU_FIELD_TOO_LONG',
-          `${pdu.command}.${spec.name}: ${bytes.length} octets, at most ${spec.max - 1} allowed`,
-          { recoverable: false },
-        );
+      const octets = typeof raw === 'string' ? raw.length : 0;
+      if (octets + 1 > spec.max) {
+        throw tooLong(`${pdu.command}.${spec.name}: ${octets} octets, at most ${spec.max - 1} allowed`);
       }
-      chunk = Buffer.concat([bytes, Buffer.from([0])]);
+      length += octets + 1;
     } else {
-      const bytes = Buffer.isBuffer(raw) ? raw : Buffer.alloc(0);
+      const octets = Buffer.isBuffer(raw) ? raw.length : 0;
       // §5.2.21: sm_length is one octet; longer content goes in message_payload.
-      if (bytes.length > 254) {
-        throw new PduError(
-          'PDU_FIELD_TOO_LONG',
-          `${pdu.command}.shortMessage: ${bytes.length} octets, at most 254 (use message_payload)`,
-          { recoverable: false },
-        );
+      if (octets > 254) {
+        throw tooLong(`${pdu.command}.shortMessage: ${octets} octets, at most 254 (use message_payload)`);
       }
-      chunk = Buffer.concat([Buffer.from([bytes.length]), bytes]);
+      length += 1 + octets;
     }
-    parts.push(chunk);
-    length += chunk.length;
   }
   for (const tlv of pdu.tlvs) {
     if (tlv.value.length > 0xffff) {
-      throw new PduError('PDU_FIELD_TOO_LONG', `TLV 0x${tlv.tag.toString(16)} is longer than 65535 octets`, {
-        recoverable: false,
-      });
+      throw tooLong(`TLV 0x${tlv.tag.toString(16)} is longer than 65535 octets`);
     }
-    const head = Buffer.alloc(4);
-    head.writeUInt16BE(tlv.tag, 0);
-    head.writeUInt16BE(tlv.value.length, 2);
-    parts.push(head, tlv.value);
     length += 4 + tlv.value.length;
   }
-  const header = Buffer.alloc(HEADER_LENGTH);
-  header.writeUInt32BE(length, 0);
-  header.writeUInt32BE(commandId, 4);
-  header.writeUInt32BE(pdu.commandStatus >>> 0, 8);
-  header.writeUInt32BE(pdu.sequenceNumber >>> 0, 12);
-  return Buffer.concat([header, ...parts], length);
+  const out = Buffer.allocUnsafe(length);
+  out.writeUInt32BE(length, 0);
+  out.writeUInt32BE(commandId, 4);
+  out.writeUInt32BE(pdu.commandStatus >>> 0, 8);
+  out.writeUInt32BE(pdu.sequenceNumber >>> 0, 12);
+  let at = HEADER_LENGTH;
+  for (const spec of fields) {
+    const raw = body[spec.name] ?? fieldDefault(spec);
+    if (spec.type === 'uint8') {
+      out[at++] = typeof raw === 'number' ? raw : 0;
+    } else if (spec.type === 'cstring') {
+      const text = typeof raw === 'string' ? raw : '';
+      // As Buffer.from(text, 'latin1'): the low octet of each code unit.
+      for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i) & 0xff;
+      out[at++] = 0;
+    } else {
+      const bytes = Buffer.isBuffer(raw) ? raw : EMPTY;
+      out[at++] = bytes.length;
+      bytes.copy(out, at);
+      at += bytes.length;
+    }
+  }
+  for (const tlv of pdu.tlvs) {
+    out.writeUInt16BE(tlv.tag, at);
+    out.writeUInt16BE(tlv.value.length, at + 2);
+    tlv.value.copy(out, at + 4);
+    at += 4 + tlv.value.length;
+  }
+  return out;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   commandStatusName,
   parseCommandStatus,
 } from '../../../src/smpp/pdu/index.js';
+import { bodyFields, type CommandName, type FieldSpec } from '../../../src/smpp/pdu/commands.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -156,6 +157,41 @@ describe('PDU codec (SMPP 3.4 byte layouts)', () => {
       /at most 15/,
     );
   });
+});
+
+describe('encodePdu in one buffer', () => {
+  // Every command, every field at its largest and at its default, a TLV: decoded back to what was encoded,
+  // each C-string as Buffer.from(text, 'latin1') writes it (the single-buffer encoder writes them by hand).
+  const fill = (spec: FieldSpec, i: number): string | number | Buffer =>
+    spec.type === 'uint8'
+      ? (37 * (i + 1)) % 256
+      : spec.type === 'cstring'
+        ? 'Zoé-0123456789abcdefghijklmnopqrstuvwxyz'.repeat(3).slice(0, spec.max - 1)
+        : Buffer.from(Array.from({ length: 254 }, (_, j) => (j * 7 + i) % 256));
+  for (const command of Object.keys(bodyFields) as CommandName[]) {
+    it(`${command}: round trip, full fields and defaults`, () => {
+      const fields = bodyFields[command];
+      const full = Object.fromEntries(fields.map((f, i) => [f.name, fill(f, i)]));
+      const tlvs = [cstringTlv(TlvTag.receipted_message_id, 'abc')];
+      const pdu = makePdu(command, full as never, { sequenceNumber: 0x7fffff01, tlvs });
+      const frame = encodePdu(pdu);
+      expect(frame.readUInt32BE(0)).toBe(frame.length);
+      const back = decodePdu(frame) as unknown as { body: Record<string, unknown>; tlvs: unknown };
+      for (const f of fields) {
+        const sent = full[f.name];
+        const got = back.body[f.name];
+        if (f.type === 'cstring')
+          expect(Buffer.from(got as string, 'latin1')).toEqual(Buffer.from(sent as string, 'latin1'));
+        else expect(got, f.name).toEqual(sent);
+      }
+      expect(back.tlvs).toEqual(tlvs);
+      const empty = encodePdu(makePdu(command, {} as never, { sequenceNumber: 2 }));
+      // Every field empty: one octet each (0 for an octet, the NUL of a C-string, sm_length 0).
+      const minimal = 16 + fields.length;
+      expect(empty.length).toBe(minimal);
+      expect([...empty.subarray(16)]).toEqual(new Array(minimal - 16).fill(0));
+    });
+  }
 });
 
 describe('FrameReader', () => {
