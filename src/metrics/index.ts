@@ -37,11 +37,19 @@ export class GatewayMetrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
     registers: [this.registry],
   });
+  /** Read at each scrape from the binds' windows (watchInflight): a set per submit_sm and per response
+   * hashed the labels twice a message. */
+  private readonly inflightWindows = new Map<string, { operator: string; bind: string; size: () => number }>();
   readonly inflight = new Gauge({
     name: 'smppgw_inflight',
     help: 'Requests awaiting a response, per bind',
     labelNames: ['operator', 'bind'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const w of this.inflightWindows.values()) {
+        this.inflight.set({ operator: w.operator, bind: w.bind }, w.size());
+      }
+    },
   });
   readonly bindUp = new Gauge({
     name: 'smppgw_bind_up',
@@ -251,6 +259,14 @@ export class GatewayMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
     registers: [this.registry],
   });
+
+  /**
+   * `smppgw_inflight{operator, bind}` reads `size` at each scrape. The latest session of a bind replaces
+   * the one before it (a closed session's window is empty).
+   */
+  watchInflight(operator: string, bind: string, size: () => number): void {
+    this.inflightWindows.set(`${operator}\u0000${bind}`, { operator, bind, size });
+  }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // Process metrics (CPU, memory, event-loop lag) under our prefix.

@@ -129,7 +129,6 @@ export class SmppSession extends EventEmitter<SessionEvents> {
   private readonly maxConsecutiveTimeouts: number;
   private readonly throttleInitialPauseMs: number;
   private readonly throttleMaxPauseMs: number;
-  private readonly inflightGauge: { set(value: number): void } | undefined;
   private readonly onDeliver: DeliverHandler | undefined;
 
   private currentState: BindState = 'opening';
@@ -169,7 +168,7 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     this.throttleInitialPauseMs = options.throttleInitialPauseMs ?? 1000;
     this.throttleMaxPauseMs = options.throttleMaxPauseMs ?? 10_000;
     this.sequenceNumber = options.lastSequenceNumber ?? 0;
-    this.inflightGauge = this.metrics?.inflight.labels(this.operatorId, this.bindId);
+    this.metrics?.watchInflight(this.operatorId, this.bindId, () => this.window.size);
     this.onDeliver = options.onDeliver;
     this.keepalive = new Keepalive({
       intervalMs: options.operator.enquireLinkSeconds * 1000,
@@ -339,7 +338,6 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     else this.transport?.destroy();
     this.setState('closed');
     this.window.failAll();
-    this.inflightGauge?.set(0);
     this.settleDrain(true);
 
     // Failed binds repeat on every retry: the slot logs them once per change of reason instead.
@@ -481,7 +479,6 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     const outcome = this.window.add(pdu.sequenceNumber, pdu.command, timeoutMs, { counted });
     if (!outcome) return {};
     this.transport.write(bytes);
-    if (counted) this.inflightGauge?.set(this.window.size);
     return { outcome };
   }
 
@@ -532,7 +529,6 @@ export class SmppSession extends EventEmitter<SessionEvents> {
         result = { outcome: cls, status, statusName: commandStatusName(status), bindId };
       }
     }
-    this.inflightGauge?.set(this.window.size);
     if (this.window.size === 0) this.settleDrain(true);
     if (this.currentState === 'bound') this.emit('ready');
     return result;

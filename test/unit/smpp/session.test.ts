@@ -192,6 +192,21 @@ describe('SmppSession send path and window', () => {
     session.close('stopped');
   });
 
+  it('smppgw_inflight reads the window at the scrape: 2 while two submits hang, 0 once the session closed', async () => {
+    fake.behaviour.submit = 'hang';
+    const metrics = new GatewayMetrics({ defaultMetrics: false });
+    const session = makeSession({ window: 2 }, { metrics });
+    await bound(session);
+    const scrape = async () =>
+      /smppgw_inflight\{operator="op",bind="op-0"\} (\d+)/.exec(await metrics.registry.metrics())?.[1];
+    expect(await scrape()).toBe('0');
+    void session.submit(testSegment());
+    void session.submit(testSegment());
+    expect(await scrape()).toBe('2');
+    session.close('stopped');
+    expect(await scrape()).toBe('0');
+  });
+
   it('a response timeout resolves timeout and frees the window slot', async () => {
     fake.behaviour.submit = 'hang';
     const session = makeSession({ window: 1, responseTimeoutMs: 500 });
