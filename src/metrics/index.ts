@@ -39,7 +39,10 @@ export class GatewayMetrics {
   });
   /** Read at each scrape from the binds' windows (watchInflight): a set per submit_sm and per response
    * hashed the labels twice a message. */
-  private readonly inflightWindows = new Map<string, { operator: string; bind: string; size: () => number }>();
+  private readonly inflightWindows = new Map<
+    string,
+    { operator: string; bind: string; size: () => number }
+  >();
   readonly inflight = new Gauge({
     name: 'smppgw_inflight',
     help: 'Requests awaiting a response, per bind',
