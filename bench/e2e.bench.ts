@@ -918,8 +918,14 @@ async function memoryFigures(dir: string, redis: RedisServer): Promise<void> {
       await settle(redis, 20_000);
       const used = (await redis.snapshot()).usedMemory;
       const memory = gateway.memory();
+      const heap = await gateway.heap();
+      const mib = (bytes: number | undefined) => (bytes === undefined ? undefined : round(bytes / MiB, 1));
       emit({
         figure: 'memory',
+        // What the RSS is made of: V8's heap (used, and what it holds from the system) and external memory.
+        daemonHeapUsedMiB: mib(heap.heapUsed),
+        daemonHeapTotalMiB: mib(heap.heapTotal),
+        daemonExternalMiB: mib(heap.external),
         label,
         queued: total,
         textChars: TEXT_70.length,
@@ -1005,7 +1011,7 @@ function table(): string {
     lines.push(
       r.skipped
         ? `memory, ${String(r.label)}: ${String(r.skipped)}`
-        : `memory, ${String(r.label)}: Redis +${n(r.redisUsedMemoryDeltaMiB, 1)} MiB = ${n(r.redisBytesPerQueuedMsg)} bytes per message; daemon RSS ${n(r.daemonRssMiB)} MiB (peak ${n(r.daemonPeakRssMiB)})`,
+        : `memory, ${String(r.label)}: Redis +${n(r.redisUsedMemoryDeltaMiB, 1)} MiB = ${n(r.redisBytesPerQueuedMsg)} bytes per message; daemon RSS ${n(r.daemonRssMiB)} MiB (peak ${n(r.daemonPeakRssMiB)}; V8 heap ${n(r.daemonHeapUsedMiB, 1)} MiB used of ${n(r.daemonHeapTotalMiB, 1)}, external ${n(r.daemonExternalMiB, 1)})`,
     );
   }
   const a = find('throughput', { workload: 'a', system: 'gateway' });

@@ -127,6 +127,20 @@ export class Gateway {
     return cpuSeconds(this.proc.pid);
   }
 
+  /** The daemon's own memory figures from /metrics (V8 heap used and total, external), in bytes. */
+  async heap(): Promise<{ heapUsed?: number; heapTotal?: number; external?: number }> {
+    const body = (await httpGet(this.httpPort, '/metrics', 5000)).body;
+    const value = (name: string) => {
+      const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(body);
+      return m ? Number(m[1]) : undefined;
+    };
+    return {
+      heapUsed: value('smppgw_nodejs_heap_size_used_bytes'),
+      heapTotal: value('smppgw_nodejs_heap_size_total_bytes'),
+      external: value('smppgw_nodejs_external_memory_bytes'),
+    };
+  }
+
   memory(): { rss: number; peak: number } {
     return memory(this.proc.pid);
   }
