@@ -123,6 +123,9 @@ export interface RedisSnapshot {
   /** Microseconds spent per command (commandstats `usec`; a script's includes the commands it ran). */
   usec: Map<string, number>;
   usedMemory: number;
+  /** Bytes read from and written to clients (INFO stats: total_net_input_bytes, total_net_output_bytes). */
+  netInput: number;
+  netOutput: number;
 }
 
 // The benchmark's own commands, left out of the per-message count (the daemon sends none of them while it runs).
@@ -207,10 +210,11 @@ export class RedisServer {
   }
 
   async snapshot(): Promise<RedisSnapshot> {
-    const [cpu, stats, memory] = [
+    const [cpu, stats, memory, totals] = [
       await this.client.info('cpu'),
       await this.client.info('commandstats'),
       await this.client.info('memory'),
+      await this.client.info('stats'),
     ];
     const commands = new Map<string, number>();
     const usec = new Map<string, number>();
@@ -230,6 +234,9 @@ export class RedisServer {
       commands,
       usec,
       usedMemory: Number(memory.get('used_memory') ?? 0),
+      // The benchmark's own INFO replies are counted too: a few kilobytes per snapshot.
+      netInput: Number(totals.get('total_net_input_bytes') ?? 0),
+      netOutput: Number(totals.get('total_net_output_bytes') ?? 0),
     };
   }
 
