@@ -24,7 +24,8 @@ export interface TestSentinelSet {
   killPrimary(timeoutMs?: number): Promise<{ from: string; to: string; failoverMs: number }>;
   /**
    * Start the killed server again on its port and data (what a process manager does): the sentinels make
-   * it a replica of the new primary. Resolves once it is in sync.
+   * it a replica of the new primary (or, rarely, fail over back to it). Resolves once the set is whole:
+   * one primary every sentinel names, the other server its synced replica.
    */
   restartKilled(timeoutMs?: number): Promise<void>;
   /** A client on a data node by port, for assertions. */
@@ -147,24 +148,49 @@ export async function startTestSentinelSet(): Promise<TestSentinelSet> {
       managed.set(port, server);
       killed = undefined;
       const client = clientOn(port);
-      const synced = async () => {
-        const info = await client.info('replication');
-        return /role:slave/.test(info) && /master_link_status:up/.test(info);
+      const other = port === primaryPort ? replicaPort : primaryPort;
+      // Healthy again when every sentinel names one primary and the other server is its synced replica.
+      // Usually the restarted server becomes the replica. Once, in a full-suite run on two busy cores, the
+      // sentinels failed over a second time instead, back to the restarted server (all three named it, it
+      // was master): Sentinel's choice, not the daemon's concern; the test's assertions on what was
+      // accepted hold either way, and the harness says which it was.
+      const converged = async (): Promise<boolean> => {
+        const named = await Promise.all(sentinels.map((s) => askPrimary(s.client).catch(() => '')));
+        const head = named[0]!;
+        if (head === '' || !named.every((n) => n === head)) return false;
+        const headPort = Number(head.split(':')[1]);
+        if (headPort !== port && headPort !== other) return false;
+        const tail = headPort === port ? other : port;
+        const [headInfo, tailInfo] = await Promise.all([
+          clientOn(headPort).info('replication'),
+          clientOn(tail).info('replication'),
+        ]);
+        return (
+          /role:master/.test(headInfo) &&
+          /role:slave/.test(tailInfo) &&
+          new RegExp(`master_port:${headPort}\\b`).test(tailInfo) &&
+          /master_link_status:up/.test(tailInfo)
+        );
       };
       // What the servers and the sentinels say, for a failure to name what did not converge.
       const state = async () => {
-        const info = await client.info('replication').catch((e: Error) => e.message);
-        const role = /role:(\w+)/.exec(info)?.[1] ?? '?';
-        const link = /master_link_status:(\w+)/.exec(info)?.[1] ?? '-';
+        const describe = async (p: number) => {
+          const info = await clientOn(p)
+            .info('replication')
+            .catch((e: Error) => e.message);
+          const role = /role:(\w+)/.exec(info)?.[1] ?? '?';
+          const link = /master_link_status:(\w+)/.exec(info)?.[1] ?? '-';
+          return `127.0.0.1:${p} is ${role} (link ${link})`;
+        };
         const named = await Promise.all(sentinels.map((s) => askPrimary(s.client).catch(() => '?')));
-        return `127.0.0.1:${port} is ${role} (link ${link}); the sentinels name ${named.join(', ')}`;
+        return `restarted ${await describe(port)}, other ${await describe(other)}; the sentinels name ${named.join(', ')}`;
       };
       // The sentinels convert a returning old primary themselves, within 12.5 s in every run seen alone; in the
       // full suite on two busy cores they once had not within a minute. After 25 s the harness does what an
       // operator's tooling would: REPLICAOF the primary every sentinel names (never the server itself).
       const alone = Math.min(25_000, timeoutMs / 2);
       try {
-        await waitUntil(synced, alone, 'the sentinels to make the restarted server a replica');
+        await waitUntil(converged, alone, 'the set to be whole again');
       } catch {
         const named = await Promise.all(sentinels.map((s) => askPrimary(s.client)));
         const primary = named[0]!;
@@ -172,10 +198,16 @@ export async function startTestSentinelSet(): Promise<TestSentinelSet> {
         console.log(`restartKilled after ${alone} ms: ${await state()}${agreed ? '; REPLICAOF sent' : ''}`);
         if (agreed) await client.call('REPLICAOF', ...primary.split(':'));
         try {
-          await waitUntil(synced, timeoutMs - alone, 'the restarted server to sync as a replica');
+          await waitUntil(converged, timeoutMs - alone, 'the set to be whole again');
         } catch (error) {
           throw new Error(`${(error as Error).message}: ${await state()}`, { cause: error });
         }
+      }
+      const named = await askPrimary(sentinels[0]!.client);
+      if (named === `127.0.0.1:${port}`) {
+        console.log(
+          `restartKilled: the sentinels failed over back to the restarted server: ${await state()}`,
+        );
       }
     },
     clientOn,

@@ -173,7 +173,7 @@ describe('Redis Sentinel failover under load', () => {
     const submits = sim.submits.filter((s) => submitText(s).startsWith('failover ')).length;
     console.log(
       `sentinel failover: ${failover!.from} → ${failover!.to} in ${failover!.failoverMs} ms, ` +
-        `old primary back as a replica after ${restartedMs} ms; waitReplicas ${WAIT_REPLICAS}: ` +
+        `old primary back and the set whole again after ${restartedMs} ms; waitReplicas ${WAIT_REPLICAS}: ` +
         `${accepted.size} accepted (${refusedAttempts} batch attempts refused meanwhile), ` +
         `${lost.length} lost, ${missingRecords} records missing, ${submits - atSmsc.size} duplicate submits`,
     );
