@@ -18,6 +18,7 @@
 //   BENCH_SINK_N [2000000], BENCH_SHARED [../shared/bench], BENCH_BUILD [/tmp/smpp-bench-build],
 //   BENCH_WRITE_SVG=0 (leave docs/performance.svg alone), BENCH_KEEP=1 (keep the work folder and its logs),
 //   BENCH_NODE_ARGS (more node options for every daemon, e.g. --trace-gc: its lines go to the daemon's log),
+//   BENCH_QUEUE_BATCH (the daemons' queue.batchSize; their default, 50, when unset),
 //   BENCH_CPU_PROF=1 (a --cpu-prof profile of each daemon in <work folder>/profiles, kept; summarise one
 //   with `node --import tsx bench/lib/profile-top.ts FILE`).
 import { spawnSync } from 'node:child_process';

@@ -70,6 +70,7 @@ export function gatewayConfig(o: GatewayOptions, httpPort: number): string {
     "  - { prefix: '', operator: sink }",
     'queue:',
     `  maxDepth: ${o.maxDepth ?? 2_000_000}`,
+    ...(process.env.BENCH_QUEUE_BATCH ? [`  batchSize: ${process.env.BENCH_QUEUE_BATCH}`] : []),
     '',
   ];
   return lines.join('\n');
