@@ -6,6 +6,9 @@ import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 const STARTED = Symbol.for('smppgw.test.watchdog');
+// The real clock, taken before any test fakes Date (vi.useFakeTimers freezes it): a frozen heartbeat would
+// look like a stalled loop.
+const realNow = Date.now;
 
 /** Starts the watchdog once per process. `stallMs`: how long the loop may stop before it acts. */
 export function startEventLoopWatchdog(stallMs: number): void {
@@ -13,9 +16,9 @@ export function startEventLoopWatchdog(stallMs: number): void {
   if (holder[STARTED]) return;
   holder[STARTED] = true;
   const beat = new Float64Array(new SharedArrayBuffer(8));
-  beat[0] = Date.now();
+  beat[0] = realNow();
   setInterval(() => {
-    beat[0] = Date.now();
+    beat[0] = realNow();
   }, 500).unref();
   const worker = new Worker(WATCHDOG_SOURCE, {
     eval: true,
