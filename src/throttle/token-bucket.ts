@@ -25,6 +25,7 @@ interface Waiter {
 export class RedisTokenBucket {
   private readonly waiters: Waiter[] = [];
   private pumping = false;
+  private refilling = false;
   // At high rates, one Redis call takes a few milliseconds' worth of tokens for the calls that follow.
   private surplus = 0;
   private surplusAt = 0;
@@ -53,7 +54,10 @@ export class RedisTokenBucket {
   take(n: number, signal?: AbortSignal): Promise<void> {
     if (n <= 0) return Promise.resolve();
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
-    if (this.waiters.length === 0 && this.takeSurplus(n)) return Promise.resolve();
+    if (this.waiters.length === 0 && this.takeSurplus(n)) {
+      this.refillAhead();
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { remaining: n, resolve, reject };
       if (signal) {
@@ -82,6 +86,48 @@ export class RedisTokenBucket {
     return false;
   }
 
+  /**
+   * Once the surplus is half spent or half its life is gone, ask for the next tokens while takes are still
+   * served from what is left, so that under steady traffic no take waits for a round trip to Redis (it
+   * did, 0.5 to 1.4 ms a segment on average in the benchmark). At most one such call at a time; with a
+   * rate of under 200/s there is no surplus to keep warm.
+   */
+  private refillAhead(): void {
+    if (this.refilling || this.pumping) return;
+    const ahead = Math.floor(this.rate.current() / 200);
+    if (ahead < 1) return;
+    if (this.surplus >= ahead / 2 && Date.now() - this.surplusAt < SURPLUS_TTL_MS / 2) return;
+    this.refilling = true;
+    void this.tryTake(ahead)
+      .then(
+        (result) => this.distribute(result.granted),
+        // Ahead of need only: the take that finds no tokens calls Redis itself and fails with its error.
+        () => undefined,
+      )
+      .finally(() => {
+        this.refilling = false;
+      });
+  }
+
+  /** Granted tokens go to the waiters first, in order; what is left is kept as the surplus. */
+  private distribute(granted: number): void {
+    while (granted > 0 && this.waiters.length > 0) {
+      const head = this.waiters[0]!;
+      const give = Math.min(granted, head.remaining);
+      head.remaining -= give;
+      granted -= give;
+      if (head.remaining === 0) {
+        this.waiters.shift();
+        head.resolve();
+      }
+    }
+    if (granted > 0) {
+      const fresh = Date.now() - this.surplusAt <= SURPLUS_TTL_MS;
+      this.surplus = (fresh ? this.surplus : 0) + granted;
+      this.surplusAt = Date.now();
+    }
+  }
+
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
@@ -97,22 +143,7 @@ export class RedisTokenBucket {
           for (const w of this.waiters.splice(0)) w.reject(error);
           return;
         }
-        let granted = result.granted;
-        while (granted > 0 && this.waiters.length > 0) {
-          const head = this.waiters[0]!;
-          const give = Math.min(granted, head.remaining);
-          head.remaining -= give;
-          granted -= give;
-          if (head.remaining === 0) {
-            this.waiters.shift();
-            head.resolve();
-          }
-        }
-        if (granted > 0) {
-          const fresh = Date.now() - this.surplusAt <= SURPLUS_TTL_MS;
-          this.surplus = (fresh ? this.surplus : 0) + granted;
-          this.surplusAt = Date.now();
-        }
+        this.distribute(result.granted);
         if (this.waiters.length > 0 && result.granted < wanted) {
           await new Promise((resolve) => setTimeout(resolve, Math.max(1, result.waitMs)));
         }
