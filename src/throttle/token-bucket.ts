@@ -94,7 +94,7 @@ export class RedisTokenBucket {
    */
   private refillAhead(): void {
     if (this.refilling || this.pumping) return;
-    const ahead = Math.floor(this.rate.current() / 200);
+    const ahead = this.ahead();
     if (ahead < 1) return;
     if (this.surplus >= ahead / 2 && Date.now() - this.surplusAt < SURPLUS_TTL_MS / 2) return;
     this.refilling = true;
@@ -107,6 +107,11 @@ export class RedisTokenBucket {
       .finally(() => {
         this.refilling = false;
       });
+  }
+
+  /** Tokens asked for beyond the need of the moment: 5 ms of traffic at the current rate. */
+  private ahead(): number {
+    return Math.floor(this.rate.current() / 200);
   }
 
   /** Granted tokens go to the waiters first, in order; what is left is kept as the surplus. */
@@ -133,8 +138,8 @@ export class RedisTokenBucket {
     try {
       while (this.waiters.length > 0) {
         const wanted = this.waiters.reduce((sum, w) => sum + w.remaining, 0);
-        // Ask for a little more than is waiting (at most 5 ms of traffic): the next takes need no call.
-        const ahead = Math.floor(this.rate.current() / 200);
+        // Ask for a little more than is waiting: the next takes need no call.
+        const ahead = this.ahead();
         let result: { granted: number; waitMs: number };
         try {
           result = await this.tryTake(wanted + ahead);

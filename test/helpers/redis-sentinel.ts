@@ -89,6 +89,9 @@ export async function startTestSentinelSet(): Promise<TestSentinelSet> {
       [string, string] | null;
     return reply ? `${reply[0]}:${reply[1]}` : '';
   };
+  /** What every sentinel names as the primary ('?' for one that does not answer). */
+  const allNamed = (): Promise<string[]> =>
+    Promise.all(sentinels.map((s) => askPrimary(s.client).catch(() => '?')));
   // Ready when every sentinel knows the replica and the other sentinels (so a quorum can vote).
   await waitUntil(
     async () => {
@@ -155,9 +158,9 @@ export async function startTestSentinelSet(): Promise<TestSentinelSet> {
       // was master): Sentinel's choice, not the daemon's concern; the test's assertions on what was
       // accepted hold either way, and the harness says which it was.
       const converged = async (): Promise<boolean> => {
-        const named = await Promise.all(sentinels.map((s) => askPrimary(s.client).catch(() => '')));
+        const named = await allNamed();
         const head = named[0]!;
-        if (head === '' || !named.every((n) => n === head)) return false;
+        if (head === '' || head === '?' || !named.every((n) => n === head)) return false;
         const headPort = Number(head.split(':')[1]);
         if (headPort !== port && headPort !== other) return false;
         const tail = headPort === port ? other : port;
@@ -182,7 +185,7 @@ export async function startTestSentinelSet(): Promise<TestSentinelSet> {
           const link = /master_link_status:(\w+)/.exec(info)?.[1] ?? '-';
           return `127.0.0.1:${p} is ${role} (link ${link})`;
         };
-        const named = await Promise.all(sentinels.map((s) => askPrimary(s.client).catch(() => '?')));
+        const named = await allNamed();
         return `restarted ${await describe(port)}, other ${await describe(other)}; the sentinels name ${named.join(', ')}`;
       };
       // The sentinels convert a returning old primary themselves, within 12.5 s in every run seen alone; in the
@@ -192,9 +195,12 @@ export async function startTestSentinelSet(): Promise<TestSentinelSet> {
       try {
         await waitUntil(converged, alone, 'the set to be whole again');
       } catch {
-        const named = await Promise.all(sentinels.map((s) => askPrimary(s.client)));
+        const named = await allNamed();
         const primary = named[0]!;
-        const agreed = named.every((n) => n === primary) && primary !== `127.0.0.1:${port}`;
+        const agreed =
+          /^[\d.]+:\d+$/.test(primary) &&
+          named.every((n) => n === primary) &&
+          primary !== `127.0.0.1:${port}`;
         console.log(`restartKilled after ${alone} ms: ${await state()}${agreed ? '; REPLICAOF sent' : ''}`);
         if (agreed) await client.call('REPLICAOF', ...primary.split(':'));
         try {
