@@ -859,14 +859,14 @@ async function latency(dir: string, redis: RedisServer, fraction: number, measur
     const fromWritten: number[] = [];
     const fromAnswer: number[] = [];
     const accept: number[] = [];
-    const cold: number[] = [];
+    const duringWarmup: number[] = [];
     for (const line of readFileSync(dump, 'utf8').split('\n')) {
       const [seq, ns] = line.split(' ');
       if (!seq || !ns) continue;
       const i = Number(seq);
       const wire = since(BigInt(ns));
       if (i < warmup) {
-        cold.push((wire - written[i]!) / 1e6);
+        duringWarmup.push((wire - written[i]!) / 1e6);
         continue;
       }
       firstWire = Math.min(firstWire, wire);
@@ -876,7 +876,12 @@ async function latency(dir: string, redis: RedisServer, fraction: number, measur
     }
     for (let i = warmup; i < total; i++) accept.push((answeredAt[i]! - written[i]!) / 1e6);
     const sorted = (values: number[]) => values.sort((a, b) => a - b);
-    const [up, low, acc, warm] = [sorted(fromWritten), sorted(fromAnswer), sorted(accept), sorted(cold)];
+    const [up, low, acc, wu] = [
+      sorted(fromWritten),
+      sorted(fromAnswer),
+      sorted(accept),
+      sorted(duringWarmup),
+    ];
     emit({
       figure: 'latency',
       label:
@@ -898,8 +903,8 @@ async function latency(dir: string, redis: RedisServer, fraction: number, measur
       warmupExcluded: warmup,
       warmupSeconds: LATENCY_WARMUP_S,
       // The warm-up's own figures (a fresh daemon), from the request written.
-      warmupP99Ms: round(quantile(warm, 0.99), 3),
-      warmupMaxMs: round(warm[warm.length - 1] ?? NaN, 3),
+      warmupP99Ms: round(quantile(wu, 0.99), 3),
+      warmupMaxMs: round(wu[wu.length - 1] ?? NaN, 3),
       correlated: up.length,
       p50Ms: round(quantile(up, 0.5), 3),
       p90Ms: round(quantile(up, 0.9), 3),
