@@ -18,6 +18,7 @@ import {
   encodeContext,
   encodeMeta,
   encodeRef,
+  oneLine,
   toView,
   type MessageContext,
   type MessageMeta,
@@ -290,12 +291,6 @@ function pack(fields: ReadonlyArray<string | number>): string {
     }
   }
   return fields.join(FIELD_SEPARATOR);
-}
-
-/** Free text written into a record's TAB- and newline-separated fields, or packed. */
-function oneLine(text: string | undefined): string {
-  // eslint-disable-next-line no-control-regex -- U+001F separates packed fields (message-store.ts pack)
-  return (text ?? '').replace(/[\t\n\x1f]/g, ' ');
 }
 
 function str(reply: LuaReply | undefined): string {

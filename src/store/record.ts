@@ -43,8 +43,11 @@ export interface MessageMeta {
   textStart?: string;
 }
 
-// TAB and newline separate fields in the record's compact strings: keep them out of the values.
-function clean(value: string | undefined): string {
+/**
+ * Free text for a record's compact strings (TAB and newline separate their fields) or for a packed script
+ * argument (U+001F separates its fields): each separator becomes a space.
+ */
+export function oneLine(value: string | undefined): string {
   // eslint-disable-next-line no-control-regex -- U+001F separates packed fields (message-store.ts pack)
   return value === undefined ? '' : value.replace(/[\t\n\x1f]/g, ' ');
 }
@@ -53,8 +56,8 @@ export function encodeContext(c: MessageContext): string {
   return [
     c.id,
     c.account,
-    clean(c.clientRef),
-    clean(c.campaignId),
+    oneLine(c.clientRef),
+    oneLine(c.campaignId),
     c.hasCallback ? '1' : c.notify ? '2' : '',
     String(c.segments),
     c.to,
