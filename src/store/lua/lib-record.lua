@@ -29,14 +29,14 @@ local SETTLED = {delivered = true, confirmed = true, error = true, cancelled = t
 -- lines and events: formatting a Lua number back to text costs more than the command it goes into.
 local NOW_S = ARGV[1]
 
--- The batch scripts pass every distinct key once in KEYS and name them by index in ARGV.
-local function K(i)
-  return KEYS[tonumber(ARGV[i])]
-end
-
--- The key a packed field names by its index (KEYS[0], from "0", is nil: no key).
+-- The batch scripts pass every distinct key once in KEYS and name them by index: KI for an index written in
+-- a packed field (KEYS[0], from "0", is nil: no key), K for one passed as ARGV[i].
 local function KI(s)
   return KEYS[tonumber(s)]
+end
+
+local function K(i)
+  return KI(ARGV[i])
 end
 
 -- enqueue, take and accept get each item of their batch as one argument: its n fields joined by \031
